@@ -1,0 +1,53 @@
+# Os comandos do README. Cada alvo prepara o ambiente (.venv) sozinho quando preciso.
+#   make book   -> constrói o livro HTML em _build/html
+#   make test   -> roda toda a suíte de testes
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.instalado
+export PATH := $(abspath $(BIN)):$(PATH)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONHASHSEED := 0
+
+.PHONY: book test lint assignments venv browser vendor clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Chromium do Debian para os testes de navegador (a Playwright não baixa navegadores aqui).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Instale o Chromium (apt-get install chromium) para os testes de navegador."; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenera exercises/ (versão do aluno) a partir de solutions/ com o próprio nbgrader.
+assignments: $(STAMP)
+	@for d in solutions/*/; do \
+	  $(BIN)/nbgrader generate_assignment "$$(basename $$d)" --force --create || exit 1; \
+	done
+
+# Atualiza as cópias locais de MathJax e do gerenciador de widgets (o livro funciona sem internet).
+vendor:
+	bash tools/vendor_assets.sh
+
+clean:
+	rm -rf _build
