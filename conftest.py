@@ -1,4 +1,4 @@
-"""Configuração comum dos testes: silencia os logs C++ do TensorFlow antes de qualquer import."""
+"""Configuração comum dos testes e doctests: silencia o TensorFlow antes de qualquer import."""
 
 import os
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "tests"))
 
 import pytest
 
