@@ -33,7 +33,7 @@ c.SandboxKernelManager.process_limit = (
 )
 c.SandboxKernelManager.file_size_limit = 256 * 2**20  # maior arquivo que o kernel pode escrever
 c.SandboxKernelManager.scratch_size = 256 * 2**20  # tamanho de /tmp e da pasta de trabalho (em memória)
-c.SandboxKernelManager.max_message_size = 8 * 2**20  # maior mensagem única (por exemplo, uma imagem)
+c.SandboxKernelManager.max_message_size = 32 * 2**20  # maior mensagem única (por exemplo, uma imagem)
 
 # A saída guardada no notebook corrigido: o nbgrader corta por linhas; isto vale depois da execução.
 c.LimitOutput.max_lines = 1000

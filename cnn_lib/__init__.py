@@ -4,6 +4,7 @@ Os módulos que dependem do TensorFlow (``models``, ``params``, ``train`` e a pa
 importados aqui: ``import cnn_lib`` carrega só NumPy e é rápido.
 """
 
+from cnn_lib.formatting import format_decimal, format_number
 from cnn_lib.ops import (
     BatchNormOutput,
     avg_pool2d,
@@ -34,6 +35,7 @@ from cnn_lib.shapes import (
     depthwise_params,
     effective_kernel_size,
     output_size,
+    padding_amounts,
     receptive_field,
     same_padding,
     separable_params,
@@ -61,10 +63,13 @@ __all__ = [
     "depthwise_params",
     "dropout",
     "effective_kernel_size",
+    "format_decimal",
+    "format_number",
     "global_avg_pool2d",
     "global_max_pool2d",
     "max_pool2d",
     "output_size",
+    "padding_amounts",
     "receptive_field",
     "relu",
     "same_padding",

@@ -37,6 +37,7 @@ _SAMPLE_IMAGES = {"china": "china.jpg", "flower": "flower.jpg"}
 _KERAS_CACHE_FILES = {"mnist": "mnist.npz", "cifar10": "cifar-10-batches-py-target_archive"}
 
 _DATASET_NAMES = ("digits", "mnist", "cifar10")
+_DISPLAY_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 class DatasetUnavailableError(ConnectionError):
@@ -176,8 +177,9 @@ def _offline_hint(name: str) -> str:
     return (
         f"Para trabalhar sem internet, use os dígitos 8×8 que vêm com o scikit-learn: "
         f"`from cnn_lib.data import load_digits; (x_train, y_train), (x_test, y_test) = load_digits()`, "
-        f"ou `load_dataset({name!r}, offline_fallback=True)`, que troca sozinho. Para usar o {name} offline, "
-        f"copie o arquivo do cache ({_keras_cache_file(name)}) de uma máquina com internet."
+        f"ou `load_dataset({name!r}, offline_fallback=True)`, que troca sozinho. Para usar o "
+        f"{_DISPLAY_NAMES[name]} sem internet, baixe-o numa máquina conectada e copie o arquivo para "
+        f"{_keras_cache_file(name)}."
     )
 
 
@@ -187,7 +189,7 @@ def _load_keras(name: str, allow_download: bool):
         raise TypeError(f"allow_download deve ser True ou False; recebido: {received(allow_download)}")
     if not allow_download and not os.path.exists(_keras_cache_file(name)):
         raise DatasetUnavailableError(
-            f"O {name} não está no cache do Keras e allow_download=False proíbe baixá-lo. "
+            f"O {_DISPLAY_NAMES[name]} não está no cache do Keras e allow_download=False proíbe baixá-lo. "
             + _offline_hint(name)
         )
     from keras import datasets as keras_datasets
@@ -196,7 +198,8 @@ def _load_keras(name: str, allow_download: bool):
         return getattr(keras_datasets, name).load_data()
     except Exception as error:  # sem rede, keras.utils.get_file levanta Exception("URL fetch failure ...")
         raise DatasetUnavailableError(
-            f"Não foi possível baixar o {name} (sem acesso à internet?): {error}. " + _offline_hint(name)
+            f"Não foi possível baixar o {_DISPLAY_NAMES[name]} (sem acesso à internet?): {error}. "
+            + _offline_hint(name)
         ) from error
 
 
@@ -315,8 +318,9 @@ def load_dataset(name: str, *, offline_fallback: bool = True, allow_download: bo
     except DatasetUnavailableError as error:
         if not offline_fallback:
             raise
+        reason = error.__cause__ or "sem cache e sem download"
         warnings.warn(
-            f"O {name} não está disponível ({error.__cause__ or 'sem cache e sem download'}); usando os "
+            f"O {_DISPLAY_NAMES[name]} não está disponível ({reason}); usando os "
             f"dígitos 8×8 do scikit-learn (load_digits), que funcionam offline. As imagens agora são 8×8×1.",
             UserWarning,
             stacklevel=2,

@@ -752,6 +752,10 @@ def fresh_library():
 
 _HIDDEN_BEGIN, _HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 _NOTICE = "[saída omitida: ela reproduzia parte dos testes ocultos]\n"
+_ERROR_HINTS = {
+    "NotImplementedError": " (resposta não escrita: troque o raise NotImplementedError() pelo seu código)",
+    "NameError": " (rode a célula da resposta antes e confira se o nome é o pedido no enunciado)",
+}
 
 
 def _split_lines(source: str) -> tuple[set, list]:
@@ -768,7 +772,7 @@ def _split_lines(source: str) -> tuple[set, list]:
 
 
 def _secret_lines(nb) -> list:
-    """As linhas (com 6 caracteres ou mais) dos testes ocultos que não aparecem em nenhum outro lugar do notebook."""
+    """As linhas (de 6 caracteres ou mais) dos testes ocultos que não aparecem em outro lugar do notebook."""
     hidden, visible = set(), []
     for cell in nb.cells:
         cell_hidden, cell_visible = _split_lines(cell.source)
@@ -829,9 +833,8 @@ def sanitize_feedback(nb, resources):
                 if output.ename == "AssertionError":
                     output.traceback = [f"Falha no teste: {output.evalue}"]
                 else:
-                    output.traceback = [
-                        f"Erro ao rodar o teste: {output.ename}: {output.evalue}".rstrip(": ")
-                    ]
+                    message = f"Erro ao rodar o teste: {output.ename}: {output.evalue}".rstrip(": ")
+                    output.traceback = [message + _ERROR_HINTS.get(output.ename, "")]
         for output in cell.outputs:
             if any(line in _output_text(output) for line in secret):
                 output.clear()

@@ -482,11 +482,12 @@ def resnet50(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
 def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
     """CNN compacta para o capítulo prático: os dígitos 8×8 do scikit-learn (``cnn_lib.data.load_digits``).
 
-    Duas convoluções 3×3 ``"same"`` (32 e 64 filtros) com normalização em lote e ReLU, max pooling 2×2,
-    dropout, uma convolução de 128 filtros, pooling médio global, dropout e a densa softmax. As normalizações
-    usam ``momentum=0.9`` (o padrão do Keras, 0,99, deixa as médias móveis atrasadas nas poucas atualizações
-    de um conjunto pequeno). Treinada com :func:`cnn_lib.train.fit` por 6 épocas (Adam, lotes de 32), passa de
-    98 % de acurácia no teste dos dígitos (um teste lento confere; ``benchmarks/train.py`` mede o tempo).
+    Duas convoluções 3×3 ``"same"`` (``conv1`` e ``conv2``, 32 e 64 filtros, sem bias) com normalização em
+    lote e ReLU, max pooling 2×2, dropout, ``conv3`` com 128 filtros, pooling médio global, dropout e a densa
+    softmax. As normalizações usam ``momentum=0.9`` (o padrão do Keras, 0,99, deixa as médias móveis
+    atrasadas nas poucas atualizações de um conjunto pequeno). Treinada com :func:`cnn_lib.train.fit` por 6
+    épocas (Adam, lotes de 32), passa de 98 % de acurácia no teste dos dígitos (um teste lento confere;
+    ``benchmarks/train.py`` mede o tempo).
 
     Parameters
     ----------
@@ -501,30 +502,31 @@ def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
 
     Examples
     --------
-    >>> small_cnn().output_shape
-    (None, 10)
+    >>> model = small_cnn()
+    >>> model.output_shape, model.get_layer("conv2").output.shape
+    ((None, 10), (None, 8, 8, 64))
     """
     _check_input_shape(input_shape, 2)
     num_classes = check_int(num_classes, "num_classes")
 
-    def conv_bn_relu(filters: int) -> list:
+    def conv_bn_relu(filters: int, index: int) -> list:
         return [
-            layers.Conv2D(filters, 3, padding="same", use_bias=False),
-            layers.BatchNormalization(momentum=0.9),
-            layers.ReLU(),
+            layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{index}"),
+            layers.BatchNormalization(momentum=0.9, name=f"bn{index}"),
+            layers.ReLU(name=f"relu{index}"),
         ]
 
     return keras.Sequential(
         [
             keras.Input(shape=tuple(input_shape)),
-            *conv_bn_relu(32),
-            *conv_bn_relu(64),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            *conv_bn_relu(128),
-            layers.GlobalAveragePooling2D(),
-            layers.Dropout(0.25),
-            layers.Dense(num_classes, activation="softmax"),
+            *conv_bn_relu(32, 1),
+            *conv_bn_relu(64, 2),
+            layers.MaxPooling2D(2, name="pool"),
+            layers.Dropout(0.25, name="dropout1"),
+            *conv_bn_relu(128, 3),
+            layers.GlobalAveragePooling2D(name="avg_pool"),
+            layers.Dropout(0.25, name="dropout2"),
+            layers.Dense(num_classes, activation="softmax", name="predictions"),
         ],
         name="small_cnn",
     )

@@ -20,6 +20,7 @@ from keras import layers
 from keras.src.models.functional import Functional
 
 from cnn_lib._validation import received
+from cnn_lib.formatting import format_number
 from cnn_lib.shapes import (
     batchnorm_params,
     conv_params,
@@ -32,17 +33,6 @@ from cnn_lib.shapes import (
 __all__ = ["ParamRow", "ParamSummary", "format_number", "summary"]
 
 _HEADERS = ("Camada", "Tipo", "Forma da saída", "Parâmetros", "Fórmula")
-
-
-def format_number(value: int) -> str:
-    """Inteiro com espaço inseparável (U+00A0) entre os milhares: ``18496`` vira ``18 496``.
-
-    Examples
-    --------
-    >>> format_number(138357544)
-    '138\\xa0357\\xa0544'
-    """
-    return f"{value:,}".replace(",", "\u00a0")
 
 
 def _size(variables) -> int:

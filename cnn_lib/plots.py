@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.collections import PathCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.path import Path
@@ -28,12 +28,12 @@ from matplotlib.transforms import Affine2D
 from PIL import Image
 
 from cnn_lib import shapes
-from cnn_lib._validation import as_array, check_int, check_padding, is_int, received
+from cnn_lib._validation import as_array, check_int, is_int, received
 
 __all__ = [
     "MatrixPlot",
+    "feature_map_mosaic",
     "format_value",
-    "padding_amounts",
     "plot_architecture",
     "plot_confusion_matrix",
     "plot_feature_maps",
@@ -56,7 +56,7 @@ _MAX_POINTS = 13  # tamanho máximo dos valores escritos nas células
 def format_value(value) -> str:
     """Texto curto de um número para escrever numa célula: inteiros sem casas, os demais com até 2 casas.
 
-    Usa o sinal de menos tipográfico (−), como o matplotlib nos eixos.
+    Usa a vírgula decimal e o sinal de menos tipográfico (−), como o matplotlib nos eixos.
 
     Parameters
     ----------
@@ -69,11 +69,11 @@ def format_value(value) -> str:
     Examples
     --------
     >>> format_value(5.0), format_value(-2), format_value(1 / 9), format_value(-0.5), format_value(-0.001)
-    ('5', '−2', '0.11', '−0.5', '0')
+    ('5', '−2', '0,11', '−0,5', '0')
     """
     value = float(value)
     text = f"{value:.0f}" if abs(value - round(value)) < 5e-3 else f"{value:.2f}".rstrip("0")
-    return "0" if text in ("-0", "0.") else text.replace("-", _MINUS)
+    return "0" if text in ("-0", "0.") else text.replace("-", _MINUS).replace(".", ",")
 
 
 def _set_title(ax, title, fontsize=10) -> None:
@@ -212,7 +212,7 @@ class MatrixPlot:
     ('1', '2', '3', '4')
     >>> view.update([[0, -1.5], [2, 1 / 3]], highlight=(0, 0, 1, 2))
     >>> view.labels, view.highlighted
-    (('0', '−1.5', '2', '0.33'), ((0, 0, 1, 2),))
+    (('0', '−1,5', '2', '0,33'), ((0, 0, 1, 2),))
     >>> plt.close(fig)
     """
 
@@ -234,13 +234,16 @@ class MatrixPlot:
         self.ax = ax
         self.annotate = bool(annotate)
         self.highlighted: tuple[tuple[int, int, int, int], ...] = ()
-        self._highlights: list[Rectangle] = []
         self._limits = (vmin, vmax)
         self._symmetric = bool(symmetric)
         self._cmap = plt.get_cmap(cmap).with_extremes(bad=PAD_COLOR)
-        self._highlight_color = highlight_color
         self._mesh = None
         self._text = _CellText(ax)
+        # todos os destaques numa só coleção: dezenas de retângulos custam um desenho
+        self._highlights = PolyCollection(
+            [], facecolors="none", edgecolors=highlight_color, linewidths=2.5, zorder=5, clip_on=False
+        )
+        ax.add_collection(self._highlights, autolim=False)
         self._frame = Rectangle(
             (0, 0), 1, 1, fill=False, edgecolor="black", linewidth=2, zorder=4, visible=False
         )
@@ -322,25 +325,9 @@ class MatrixPlot:
         self._frame.set_bounds(left - 0.5, top - 0.5, shape[1] - left - right, shape[0] - top - bottom)
 
     def _draw_highlights(self, rectangles) -> None:
-        """Reaproveita os retângulos já criados; cria só os que faltam e esconde os que sobram."""
         self.highlighted = tuple(rectangles)
-        while len(self._highlights) < len(rectangles):
-            patch = Rectangle(
-                (0, 0),
-                1,
-                1,
-                fill=False,
-                edgecolor=self._highlight_color,
-                linewidth=2.5,
-                zorder=5,
-                clip_on=False,
-            )
-            self._highlights.append(self.ax.add_artist(patch))  # add_artist: não mexe nos limites dos eixos
-        for index, patch in enumerate(self._highlights):
-            patch.set_visible(index < len(rectangles))
-            if index < len(rectangles):
-                row, col, height, width = rectangles[index]
-                patch.set_bounds(col - 0.5, row - 0.5, width, height)
+        corners = [(c - 0.5, r - 0.5, c - 0.5 + w, r - 0.5 + h) for r, c, h, w in rectangles]
+        self._highlights.set_verts([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)] for x0, y0, x1, y1 in corners])
 
 
 def plot_matrix(
@@ -389,42 +376,6 @@ def plot_matrix(
     return ax
 
 
-def padding_amounts(shape, padding, kernel_size=None, strides=1, dilation_rate=1):
-    """Quantas linhas e colunas de zeros um ``padding`` põe em volta de uma entrada ``(H, W)``.
-
-    Parameters
-    ----------
-    shape : par de int
-        ``(H, W)`` da entrada.
-    padding : {"valid", "same"}, int, par ou pares
-        Como em :func:`cnn_lib.ops.conv2d`.
-    kernel_size : int, opcional
-        Obrigatório com ``padding="same"`` (o preenchimento depende do kernel).
-    strides, dilation_rate : int, padrão 1
-        Usados com ``padding="same"``.
-
-    Returns
-    -------
-    tuple
-        ``((cima, baixo), (esquerda, direita))``.
-
-    Examples
-    --------
-    >>> padding_amounts((5, 5), 1)
-    ((1, 1), (1, 1))
-    >>> padding_amounts((6, 6), "same", kernel_size=4)   # a sobra vai embaixo e à direita
-    ((1, 2), (1, 2))
-    """
-    pads = check_padding(padding)
-    if pads == "valid":
-        return (0, 0), (0, 0)
-    if pads == "same":
-        if kernel_size is None:
-            raise ValueError('kernel_size é obrigatório com padding="same"; recebido: None')
-        return tuple(shapes.same_padding(n, kernel_size, strides, dilation_rate) for n in shape)
-    return pads
-
-
 def plot_padded_input(
     values,
     padding,
@@ -467,7 +418,7 @@ def plot_padded_input(
     >>> plt.close(ax.figure)
     """
     values = as_array(values, "values", (2,))
-    pads = padding_amounts(values.shape, padding, kernel_size, strides, dilation_rate)
+    pads = shapes.padding_amounts(values.shape, padding, kernel_size, strides, dilation_rate)
     ax = _new_axes(ax, (4, 4))
     MatrixPlot(
         ax,
@@ -490,7 +441,7 @@ def plot_image(image, *, ax=None, title=None, cmap="gray", vmin=None, vmax=None)
     Parameters
     ----------
     image : array_like (H, W) ou (H, W, 3)
-        Tons de cinza / um mapa, ou uma imagem colorida em [0, 1].
+        Tons de cinza / um mapa, ou uma imagem colorida em [0, 1]; ``NaN`` fica em branco.
     ax : matplotlib.axes.Axes, opcional
     title : str, opcional
     cmap : str, padrão "gray"
@@ -510,7 +461,8 @@ def plot_image(image, *, ax=None, title=None, cmap="gray", vmin=None, vmax=None)
     (4, 4)
     >>> plt.close(ax.figure)
     """
-    image = as_array(image, "image", (2, 3))
+    image = np.asarray(image)
+    as_array(np.where(np.isnan(image), 0, image) if image.dtype.kind == "f" else image, "image", (2, 3))
     ax = _new_axes(ax, (4, 4))
     ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
@@ -543,13 +495,16 @@ def update_image(ax, image, *, title=None, vmin=None, vmax=None) -> None:
     """
     image = np.asarray(image)
     artist = ax.images[0]
+    reshaped = artist.get_array().shape[:2] != image.shape[:2]
     artist.set_data(image)
-    artist.set_extent((-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
-    ax.set_xlim(-0.5, image.shape[1] - 0.5)
-    ax.set_ylim(image.shape[0] - 0.5, -0.5)
+    if reshaped:  # mudar os limites é caro: só quando a forma muda
+        artist.set_extent((-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
+        ax.set_xlim(-0.5, image.shape[1] - 0.5)
+        ax.set_ylim(image.shape[0] - 0.5, -0.5)
     if image.ndim == 2:
         artist.set_clim(
-            float(image.min()) if vmin is None else vmin, float(image.max()) if vmax is None else vmax
+            float(np.nanmin(image)) if vmin is None else vmin,
+            float(np.nanmax(image)) if vmax is None else vmax,
         )
     _set_title(ax, title)
 
@@ -606,6 +561,46 @@ def plot_feature_maps(maps, *, ncols=8, titles=None, cmap="viridis", fig=None):
         plot_image(maps[..., index], ax=ax, cmap=cmap)
         _set_title(ax, titles[index], fontsize=8)
     return fig
+
+
+def feature_map_mosaic(maps, ncols=8) -> np.ndarray:
+    """Junta os mapas ``(H, W, C)`` numa só imagem, em linhas de ``ncols``, cada um na sua escala [0, 1].
+
+    Uma imagem só redesenha muito mais rápido que um painel por mapa (é o que o explorador de mapas de
+    características usa). Entre os mapas fica uma linha/coluna de ``NaN`` (desenhada em branco).
+
+    Parameters
+    ----------
+    maps : array_like (H, W, C)
+    ncols : int, padrão 8
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(linhas·(H + 1) − 1, colunas·(W + 1) − 1)``; o mapa ``c`` ocupa o bloco ``(c // colunas,
+        c % colunas)``. Um mapa constante vira zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mosaic = feature_map_mosaic(np.arange(12.0).reshape(2, 2, 3), ncols=2)
+    >>> mosaic.shape
+    (5, 5)
+    >>> mosaic[:2, :2]                 # o mapa 0, levado para [0, 1]
+    array([[0.        , 0.33333333],
+           [0.66666667, 1.        ]])
+    """
+    maps = as_array(maps, "maps", (3,)).astype(float)
+    height, width, count = maps.shape
+    columns = min(check_int(ncols, "ncols"), count)
+    rows = math.ceil(count / columns)
+    low, high = maps.min(axis=(0, 1)), maps.max(axis=(0, 1))
+    scaled = (maps - low) / np.where(high > low, high - low, 1.0)
+    mosaic = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), np.nan)
+    for index in range(count):
+        top, left = (index // columns) * (height + 1), (index % columns) * (width + 1)
+        mosaic[top : top + height, left : left + width] = scaled[..., index]
+    return mosaic
 
 
 def plot_filters(kernel, *, ncols=8, fig=None):

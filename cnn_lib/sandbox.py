@@ -305,7 +305,7 @@ class SandboxKernelManager(AsyncKernelManager):
         Limits.scratch_bytes, help="Tamanho do /tmp e da pasta de trabalho, em bytes."
     ).tag(config=True)
     max_message_size = Integer(
-        8 * MIB, help="Maior mensagem aceita do kernel (ZMQ_MAXMSGSIZE); maiores derrubam a conexão."
+        32 * MIB, help="Maior mensagem aceita do kernel (ZMQ_MAXMSGSIZE); maiores derrubam a conexão."
     ).tag(config=True)
 
     @default("transport")
@@ -357,7 +357,7 @@ class SandboxKernelManager(AsyncKernelManager):
             home = self._base_dir / "home"
             home.mkdir()
         kw["env"] = kernel_environment(kw.get("env") or os.environ, home=home)
-        self._log_file = open(self._base_dir / "kernel.log", "wb")  # noqa: SIM115 (fechado no cleanup)
+        self._log_file = open(self._base_dir / "kernel.log", "wb")
         kw["stdout"] = kw["stderr"] = self._log_file
         self.log.debug("Comando do kernel na caixa de areia: %s", cmd)
         await super()._async_launch_kernel(cmd, **kw)

@@ -36,6 +36,7 @@ __all__ = [
     "depthwise_params",
     "effective_kernel_size",
     "output_size",
+    "padding_amounts",
     "receptive_field",
     "same_padding",
     "separable_params",
@@ -606,3 +607,39 @@ def dense_input_size(input_shape, layers: Sequence[dict]) -> DenseSizing:
         text, shape = _apply_layer(layer, index, shape)
         steps.append((text, shape))
     return DenseSizing(steps=tuple(steps), size=math.prod(shape), input_shape=tuple(input_shape))
+
+
+def padding_amounts(shape, padding, kernel_size=None, strides=1, dilation_rate=1):
+    """Quantas linhas e colunas de zeros um ``padding`` põe em volta de uma entrada ``(H, W)``.
+
+    Parameters
+    ----------
+    shape : par de int
+        ``(H, W)`` da entrada.
+    padding : {"valid", "same"}, int, par ou pares
+        Como em :func:`cnn_lib.ops.conv2d`.
+    kernel_size : int, opcional
+        Obrigatório com ``padding="same"`` (o preenchimento depende do kernel).
+    strides, dilation_rate : int, padrão 1
+        Usados com ``padding="same"``.
+
+    Returns
+    -------
+    tuple
+        ``((cima, baixo), (esquerda, direita))``.
+
+    Examples
+    --------
+    >>> padding_amounts((5, 5), 1)
+    ((1, 1), (1, 1))
+    >>> padding_amounts((6, 6), "same", kernel_size=4)   # a sobra vai embaixo e à direita
+    ((1, 2), (1, 2))
+    """
+    pads = check_padding(padding)
+    if pads == "valid":
+        return (0, 0), (0, 0)
+    if pads == "same":
+        if kernel_size is None:
+            raise ValueError('kernel_size é obrigatório com padding="same"; recebido: None')
+        return tuple(same_padding(n, kernel_size, strides, dilation_rate) for n in shape)
+    return pads

@@ -116,7 +116,7 @@ def classic_kernel(name: str, size: int = 3) -> np.ndarray:
 
 
 def _pads_1d(n, kernel_size, strides, padding, dilation_rate) -> tuple[int, int]:
-    return plots.padding_amounts((n, n), padding, kernel_size, strides, dilation_rate)[0]
+    return shapes.padding_amounts((n, n), padding, kernel_size, strides, dilation_rate)[0]
 
 
 def output_size_formula(
@@ -292,7 +292,7 @@ def _conv_state(*, n, kernel, kernel_size, strides, padding, dilation_rate, row,
     grid = _example_grid(n, seed)
     weights = classic_kernel(kernel, kernel_size)
     output = ops.conv2d(grid, weights, strides=strides, padding=padding, dilation_rate=dilation_rate)
-    pads = plots.padding_amounts(grid.shape, padding, kernel_size, strides, dilation_rate)
+    pads = shapes.padding_amounts(grid.shape, padding, kernel_size, strides, dilation_rate)
     padded = np.pad(grid, pads)
     rows, cols = _window_cells(row, col, kernel_size, strides, dilation_rate)
     patch = padded[np.ix_(rows, cols)]
@@ -490,7 +490,7 @@ def _stride_padding_state(*, height, width, kernel_size, strides, padding, dilat
     out_shape = tuple(
         shapes.output_size(n, kernel_size, strides, padding, dilation_rate) for n in (height, width)
     )
-    pads = plots.padding_amounts((height, width), padding, kernel_size, strides, dilation_rate)
+    pads = shapes.padding_amounts((height, width), padding, kernel_size, strides, dilation_rate)
     padded_shape = (height + sum(pads[0]), width + sum(pads[1]))
     formulas = {
         name: output_size_formula(n, kernel_size, strides, padding, dilation_rate)
@@ -980,25 +980,17 @@ def _display_image(image: np.ndarray) -> np.ndarray:
 
 
 class _FeatureMapScene:
-    """A imagem escolhida e os mapas da camada escolhida; trocar a imagem só troca os dados."""
+    """A imagem escolhida e os mapas da camada, lado a lado num mosaico (uma imagem só: redesenho rápido)."""
 
     def __init__(self, figure, state):
-        left, self.right = figure.subfigures(1, 2, width_ratios=[1, 3.2])
-        self.image = plots.plot_image(state["image"], ax=left.subplots())
-        self.layer = None
+        left, right = figure.subplots(1, 2, width_ratios=[1, 3.2])
+        self.image = plots.plot_image(state["image"], ax=left)
+        self.maps = plots.plot_image(plots.feature_map_mosaic(state["maps"]), ax=right, cmap="viridis")
         self.update(state)
 
     def update(self, state) -> None:
         plots.update_image(self.image, state["image"], title=f"imagem {state['index']}")
-        maps = state["maps"]
-        if state["layer"] != self.layer:
-            self.layer = state["layer"]
-            self.right.clear()
-            plots.plot_feature_maps(maps, ncols=8, fig=self.right)
-            self.right.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.1, hspace=0.3)
-            self.right.suptitle(state["title"], fontsize=10)
-        for index, ax in enumerate(self.right.axes[: maps.shape[-1]]):
-            plots.update_image(ax, maps[..., index])
+        plots.update_image(self.maps, plots.feature_map_mosaic(state["maps"]), title=state["title"])
 
 
 class _FeatureMapExplorer(_Demo):
@@ -1044,7 +1036,7 @@ class _FeatureMapExplorer(_Demo):
             "index": index,
             "image": _display_image(np.asarray(self._images[index])),
             "maps": all_maps[index, ..., :shown],
-            "title": f"camada {layer}: {channels} mapas {height}×{width} (mostrando {shown})",
+            "title": f"camada {layer}: {channels} mapas {height}×{width} (mostrando {shown}, em linhas de 8)",
         }
 
     def _make_scene(self, figure, state):

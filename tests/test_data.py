@@ -134,7 +134,7 @@ def keras_datasets(monkeypatch, tmp_path):
     return keras.datasets
 
 
-@pytest.mark.parametrize(("loader", "name"), [(data.load_mnist, "mnist"), (data.load_cifar10, "cifar10")])
+@pytest.mark.parametrize(("loader", "name"), [(data.load_mnist, "MNIST"), (data.load_cifar10, "CIFAR-10")])
 def test_offline_download_failure_explains_load_digits(keras_datasets, loader, name):
     with pytest.raises(data.DatasetUnavailableError) as info:
         loader()
@@ -177,9 +177,9 @@ def test_cached_mnist_and_cifar_are_normalized(keras_datasets, monkeypatch, tmp_
             assert y.ndim == 1 and y.dtype == np.int64
 
 
-@pytest.mark.parametrize("name", ["mnist", "cifar10"])
-def test_load_dataset_falls_back_to_digits_with_a_warning(keras_datasets, name):
-    with pytest.warns(UserWarning, match=rf"O {name} não está disponível .*usando os dígitos 8×8"):
+@pytest.mark.parametrize(("name", "title"), [("mnist", "MNIST"), ("cifar10", "CIFAR-10")])
+def test_load_dataset_falls_back_to_digits_with_a_warning(keras_datasets, name, title):
+    with pytest.warns(UserWarning, match=rf"O {title} não está disponível .*usando os dígitos 8×8"):
         (x_train, y_train), (x_test, _) = data.load_dataset(name)
     digits = data.load_digits()
     np.testing.assert_array_equal(x_train, digits[0][0])

@@ -12,10 +12,13 @@ versões dos alunos (que devem ser iguais às de ``exercises/``); uma turma simu
   funcional do Keras...): nota máxima.
 """
 
+import builtins
 import html
+import importlib
 import re
 import time
 
+import numpy as np
 import pytest
 from nbgrader_utils import (
     ASSIGNMENTS,
@@ -35,6 +38,7 @@ from nbgrader_utils import (
 )
 from nbgrader_utils import REPO as ROOT
 
+from cnn_lib import grading
 from cnn_lib.grading import answer_digest
 
 STUDENTS = ("gabarito", "branco", "parcial", "quiz_errado", "alternativo")
@@ -396,6 +400,7 @@ def _secrets(assignment: str) -> dict[str, list[str]]:
     def exclusive(lines, minimum):
         return sorted({line.strip() for line in lines if len(line.strip()) >= minimum} - {""})
 
+    public = public.replace("`", "")  # o feedback mostra o Markdown já formatado, sem as crases
     return {
         "hidden": [line for line in exclusive(hidden, 6) if line not in public],
         "solution": [line for line in exclusive(solution, 12) if line not in public],
@@ -486,11 +491,18 @@ def test_feedback_hides_hidden_tests_solutions_and_answers(turma, assignment):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_explains_failures_in_portuguese(turma, assignment):
-    text = _visible_text(feedback_html(turma, assignment, "parcial"))
-    failures = re.findall(r"(Falha no teste|Erro ao rodar o teste): (.+)", text)
+    failures = [
+        message
+        for student in ("parcial", "quiz_errado")
+        for message in re.findall(
+            r"Falha no teste: (.+)", _visible_text(feedback_html(turma, assignment, student))
+        )
+    ]
     assert failures, "o feedback deve explicar as falhas"
-    portuguese = re.compile(r"\b(não|deve|deveria|esperad[oa]|confira|valor|devolv|levant)", re.IGNORECASE)
-    assert any(portuguese.search(message) for kind, message in failures if kind == "Falha no teste")
+    portuguese = re.compile(
+        r"\b(não|deve|deveria|confere|esperad[oa]|confira|levant|alternativa)\b", re.IGNORECASE
+    )
+    assert [message for message in failures if not portuguese.search(message)] == []
 
 
 @pytest.mark.slow
@@ -516,3 +528,95 @@ def test_grade_ids_are_unique_and_points_add_up():
             if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
         ]
         assert sum(autograded) == CASES[assignment]["total"]
+
+
+# --- as comparações de cnn_lib.grading não confiam na resposta
+
+
+class _SempreIgual:
+    """Um objeto que diz ser igual a qualquer coisa."""
+
+    __hash__ = None
+
+    def __eq__(self, other):
+        return True
+
+
+class _Inteiro(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+class _Array(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+    def tolist(self):
+        return [1.0] * self.size
+
+
+@pytest.mark.parametrize("answer", [_SempreIgual(), _Inteiro(4), True, 4.0, "4", [4], np.float64(4.0)])
+def test_check_int_refuses_foreign_answers(answer):
+    with pytest.raises(AssertionError):
+        grading.check_int(answer, 4, name="n")
+
+
+def test_check_array_refuses_subclasses_lists_and_ignores_patched_numpy(monkeypatch):
+    expected = np.ones(3)
+    with pytest.raises(AssertionError, match="não é aceito"):
+        grading.check_array(np.zeros(3).view(_Array), expected, name="x")
+    with pytest.raises(AssertionError, match="deve ser um array NumPy"):
+        grading.check_array([1.0, 1.0, 1.0], expected, name="x")
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    monkeypatch.setattr(np, "array_equal", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match="1 de 3 valores"):
+        grading.check_array(np.array([1.0, 1.0, 1.5]), expected, name="x")
+
+
+def test_check_function_gives_the_student_copies():
+    """Uma função que zera a entrada não consegue zerar também a referência."""
+    rng = np.random.default_rng(0)
+    cases = [(rng.normal(size=(4, 4)),) for _ in range(3)]
+
+    def student(x):
+        x[:] = 0
+        return x
+
+    with pytest.raises(AssertionError, match="valores diferentes"):
+        grading.check_function(student, lambda x: x * 2, cases, name="dobro")
+    assert all(np.abs(x).sum() > 0 for (x,) in cases)
+
+
+def test_replaced_builtins_fail_the_checks():
+    original, message = builtins.len, ""
+    builtins.len = lambda value: 0
+    try:
+        grading.check_int(3, 3, name="n")
+    except AssertionError as error:
+        message = error.args[0]
+    finally:
+        builtins.len = original
+    assert "ambiente do Python foi alterado" in message
+    grading.check_int(3, 3, name="n")
+
+
+def test_reloading_restores_replaced_helpers():
+    """O que os testes ocultos fazem: recarregar o módulo desfaz a troca de uma função pelo aluno."""
+    grading.check_int = lambda *args, **kwargs: None
+    importlib.reload(grading)
+    with pytest.raises(AssertionError):
+        grading.check_int(5, 4, name="n")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_check_function_accepts_equivalent_answers(seed):
+    """Tipos do NumPy e do Python, e arrays inteiros contra referências reais, são respostas válidas."""
+    rng = np.random.default_rng(seed)
+    cases = [(int(rng.integers(3, 50)), int(rng.integers(3, 50))) for _ in range(10)]
+    grading.check_function(
+        lambda h, w: tuple(np.array([h, w]) - 2), lambda h, w: (h - 2, w - 2), cases, name="f"
+    )
+    images = [(rng.integers(0, 9, size=(5, 6)),) for _ in range(3)]
+    grading.check_function(lambda x: x * 2, lambda x: x.astype(float) * 2, images, name="dobro")

@@ -16,7 +16,6 @@ import re
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -40,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "ex02_dimensoes"
 # Limites menores que os do curso só para o teste caber em poucos minutos.
-LIMITS = ("--Execute.timeout=10", "--SandboxExecute.notebook_timeout=60")
+LIMITS = ("--Execute.timeout=5", "--SandboxExecute.notebook_timeout=60")
 
 WRONG_ANSWERS = """
 def tamanho_saida(n, kernel_size, strides=1, padding="valid", dilation_rate=1):
@@ -58,7 +57,7 @@ entradas_densa = 0
 # Lê a solução ou a entrega de um colega, se as achar, e executa as células de solução delas.
 STEAL = """
 import glob, json, os
-alvos = [p for raiz in ("/", os.path.expanduser("~"), "..", "../..", "../../..", COURSE)
+alvos = [p for raiz in ("/home", "/srv", "/tmp", "/work", "/root", "..", "../..", "../../..", COURSE)
          for p in glob.glob(os.path.join(raiz, "**", "ex02_dimensoes.ipynb"), recursive=True)]
 for alvo in alvos:
     try:
@@ -106,7 +105,7 @@ def fresh_library():
 ATTACKS = {
     "laco_infinito": "while True:\n    pass",
     "laco_surdo": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)",
-    "bomba_memoria": "blocos = []\nwhile True:\n    blocos.append(bytearray(2**28))",
+    "bomba_memoria": "import numpy as np\nblocos = []\nwhile True:\n    blocos.append(np.empty(2**28, np.uint8))",
     "bomba_fork": "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(300)",
     "saida_gigante": "print('x' * 10**9)",
     "saida_sem_fim": "while True:\n    print('y' * 10**5)",
@@ -141,10 +140,22 @@ ATTACKS = {
     + "import os, sys, cnn_lib\nos.makedirs('/tmp/falso', exist_ok=True)\n"
     + f"open('/tmp/falso/grading.py', 'w').write({FAKE_GRADING!r})\ncnn_lib.__path__.insert(0, '/tmp/falso')\n"
     + "sys.modules.pop('cnn_lib.grading', None)\nimport cnn_lib.grading",
-    "referencia_trocada": "import cnn_lib.shapes\n"
+    "referencia_trocada": WRONG_ANSWERS
     + "def saida_valid_3x3(H, W):\n    import sys\n"
     + "    sys.modules['cnn_lib.shapes'].output_size = lambda *a, **k: 0\n    return (0, 0)",
 }
+
+
+def hostile(release, code):
+    """O notebook do aluno com ``code`` na primeira célula de solução e ``pass`` nas outras.
+
+    Assim nenhum esboço (``raise NotImplementedError()``) desfaz o ataque: a nota vem só dele.
+    """
+    nb = read(release)
+    solutions = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")]
+    for cell in solutions:
+        cell.source = code if cell is solutions[0] else "pass"
+    return nb
 
 
 def tamper_tests(nb, change):
@@ -156,20 +167,39 @@ def tamper_tests(nb, change):
     return nb
 
 
-def metadata_tricks(cell):
-    """Um truque de metadados diferente para cada célula de teste."""
-    trick = sum(map(ord, grade_id(cell))) % 5
-    nbgrader = cell.metadata.nbgrader
-    if trick == 0:
-        nbgrader["grade"] = False
-    elif trick == 1:
-        nbgrader["points"] = 100
-    elif trick == 2:
-        nbgrader["grade_id"] += "_novo"
-    elif trick == 3:
-        nbgrader["locked"] = False
-        cell.source = "pass"
+def _set(**values):
+    return lambda cell: cell.metadata.nbgrader.update(values)
+
+
+def _replace_source(cell):
+    cell.source = "pass"
+
+
+def _unlock(cell):
+    cell.metadata.nbgrader["locked"] = False
+    cell.source = "pass"
+
+
+def _skip(cell):
     cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+
+
+def _rename(cell):
+    cell.metadata.nbgrader["grade_id"] += "_novo"
+
+
+# Cada truque é aplicado a todas as células de teste de um notebook com respostas erradas.
+TEST_CELL_TRICKS = {
+    "testes_adulterados": _replace_source,
+    "meta_sem_nota": _set(grade=False),
+    "meta_pontos": _set(points=100),
+    "meta_solucao": _set(solution=True),
+    "meta_destravada": _unlock,
+    "meta_skip": _skip,
+    "meta_grade_id": _rename,
+}
+# O nbgrader recusa (com erro, nota zero) notebooks ilegíveis ou com células de nota de grade_id desconhecido.
+REJECTED = {"ipynb_corrompido", "ipynb_vazio", "meta_grade_id"}
 
 
 def tree_hash(paths):
@@ -222,25 +252,14 @@ def graded_class(tmp_path_factory):
         "rede": WRONG_ANSWERS + f"PORT = {listener.getsockname()[1]}\n" + NETWORK,
     }
     for student, code in {**ATTACKS, **extras}.items():
-        submit(course, ASSIGNMENT, student, fill(release, {"tamanho_saida": code}))
-    submit(
-        course,
-        ASSIGNMENT,
-        "testes_adulterados",
-        tamper_tests(read(release), lambda c: setattr(c, "source", "pass")),
-    )
-    deleted = read(release)
+        submit(course, ASSIGNMENT, student, hostile(release, code))
+    for student, trick in TEST_CELL_TRICKS.items():
+        submit(course, ASSIGNMENT, student, tamper_tests(hostile(release, WRONG_ANSWERS), trick))
+    deleted = hostile(release, WRONG_ANSWERS)
     deleted.cells = [cell for cell in deleted.cells if not (grade_id(cell) or "").startswith("testes")]
     submit(course, ASSIGNMENT, "celulas_apagadas", deleted)
-    submit(
-        course,
-        ASSIGNMENT,
-        "metadados_alterados",
-        tamper_tests(fill(release, {"tamanho_saida": WRONG_ANSWERS}), metadata_tricks),
-    )
     for student, content in {"ipynb_corrompido": "{ isto não é json", "ipynb_vazio": ""}.items():
-        path = submit(course, ASSIGNMENT, student, read(release))
-        path.write_text(content)
+        submit(course, ASSIGNMENT, student, read(release)).write_text(content)
 
     protected = [
         course / name for name in ("solutions", "exercises", "nbgrader_config.py", "nbgrader_sandbox.py")
@@ -275,7 +294,7 @@ def test_no_attack_beats_a_blank_notebook(graded_class):
     blank = graded_class["scores"]["branco"].total
     assert blank == 0
     results = {student: graded_class["scores"][student].total for student in hostile_students(graded_class)}
-    assert len(results) == len(ATTACKS) + 8
+    assert len(results) == len(ATTACKS) + len(TEST_CELL_TRICKS) + 6
     assert {student: total for student, total in results.items() if total > blank} == {}
 
 
@@ -284,7 +303,7 @@ def test_grading_finishes_and_only_unreadable_notebooks_fail(graded_class):
     failed = set(
         re.findall(r"There was an error processing assignment '\S+' for student '(\S+)'", result.stderr)
     )
-    assert failed == {"ipynb_corrompido", "ipynb_vazio"}, result.stderr[-3000:]
+    assert failed == REJECTED, result.stderr[-3000:]
     autograded = graded_class["course"] / "autograded"
     for student in set(graded_class["scores"]) - failed:
         notebook = autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from cnn_lib import ops, plots
+from cnn_lib import ops, plots, shapes
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -21,7 +21,7 @@ def close_figures():
 
 
 def parse(label: str) -> float:
-    return float(label.replace(MINUS, "-"))
+    return float(label.replace(MINUS, "-").replace(",", "."))
 
 
 def cell_text(ax):
@@ -79,10 +79,9 @@ def test_matrix_plot_update_changes_shape_highlight_and_colors():
         assert mesh_array(ax).shape == shape
         np.testing.assert_array_equal(mesh_array(ax), values)
         assert view.highlighted == tuple(rectangles)
-        visible = [p for p in view._highlights if p.get_visible()]
-        assert [
-            (p.get_y() + 0.5, p.get_x() + 0.5, p.get_height(), p.get_width()) for p in visible
-        ] == rectangles
+        drawn = [path.vertices[:4] for path in view._highlights.get_paths()]
+        boxes = [(y.min() + 0.5, x.min() + 0.5, np.ptp(y), np.ptp(x)) for x, y in (v.T for v in drawn)]
+        assert boxes == rectangles
         assert ax.get_xlim() == (-0.5, shape[1] - 0.5) and ax.get_ylim() == (shape[0] - 0.5, -0.5)
         assert view.labels == tuple(plots.format_value(v) for v in values.ravel())
 
@@ -106,7 +105,7 @@ def test_padded_input_draws_the_border_as_padding():
         kernel = int(rng.integers(1, 4))
         padding = [int(rng.integers(0, 3)), "same", "valid", ((0, 1), (2, 0))][rng.integers(4)]
         ax = plots.plot_padded_input(x, padding, kernel_size=kernel, title="entrada preenchida")
-        (top, bottom), (left, right) = plots.padding_amounts(x.shape, padding, kernel)
+        (top, bottom), (left, right) = shapes.padding_amounts(x.shape, padding, kernel)
         array = mesh_array(ax)
         assert array.shape == (x.shape[0] + top + bottom, x.shape[1] + left + right)
         inner = (slice(top, top + x.shape[0]), slice(left, left + x.shape[1]))
@@ -126,7 +125,7 @@ def test_padding_amounts_agree_with_ops_conv2d():
         kernel = rng.normal(size=tuple(rng.integers(1, 4, 2)))
         strides, dilation = int(rng.integers(1, 3)), int(rng.integers(1, 3))
         padding = ["same", "valid", int(rng.integers(0, 3))][rng.integers(3)]
-        pads = plots.padding_amounts(x.shape, padding, kernel.shape[0], strides, dilation)
+        pads = shapes.padding_amounts(x.shape, padding, kernel.shape[0], strides, dilation)
         if kernel.shape[0] != kernel.shape[1] and padding == "same":
             continue  # padding_amounts recebe um kernel quadrado
         try:
@@ -139,7 +138,7 @@ def test_padding_amounts_agree_with_ops_conv2d():
 
 def test_padding_amounts_requires_kernel_for_same():
     with pytest.raises(ValueError, match="kernel_size é obrigatório"):
-        plots.padding_amounts((5, 5), "same")
+        shapes.padding_amounts((5, 5), "same")
 
 
 def test_invalid_highlight_and_pad_width_give_portuguese_errors():
@@ -166,6 +165,26 @@ def test_feature_maps_one_panel_per_channel():
         plots.plot_feature_maps(rng.random((2, 4, 4, 3)))
     with pytest.raises(ValueError, match="um título por mapa"):
         plots.plot_feature_maps(rng.random((4, 4, 3)), titles=["a"])
+
+
+def test_feature_map_mosaic_places_each_scaled_map_in_its_tile():
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        height, width, count, ncols = (
+            int(v) for v in (*rng.integers(1, 7, 2), rng.integers(1, 20), rng.integers(1, 9))
+        )
+        maps = rng.normal(size=(height, width, count))
+        maps[..., 0] = 3.0  # um mapa constante vira zeros
+        mosaic = plots.feature_map_mosaic(maps, ncols=ncols)
+        columns = min(ncols, count)
+        assert mosaic.shape == (-(-count // columns) * (height + 1) - 1, columns * (width + 1) - 1)
+        for index in range(count):
+            top, left = (index // columns) * (height + 1), (index % columns) * (width + 1)
+            tile = mosaic[top : top + height, left : left + width]
+            expected = maps[..., index] - maps[..., index].min()
+            expected = expected / expected.max() if expected.max() > 0 else expected
+            np.testing.assert_allclose(tile, expected)
+        assert np.isnan(mosaic).sum() == mosaic.size - maps.size
 
 
 def test_filters_gray_rgb_and_many_channels():

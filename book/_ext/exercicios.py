@@ -1,8 +1,8 @@
 """Diretiva ``{exercicio}``: a página de um exercício do nbgrader no livro.
 
-Lê o notebook do aluno em ``exercises/<id>/<id>.ipynb`` (gerado pelo nbgrader, sem soluções) e mostra o
-enunciado, as tarefas com seus pontos, um link para baixar o notebook e um link do nbgitpuller que o abre no
-JupyterHub da turma (configurado em ``_config.yml``, ``launch_buttons.jupyterhub_url``).
+Lê o notebook do aluno em ``exercises/<id>/<id>.ipynb`` (gerado pelo nbgrader, sem soluções) e mostra
+o enunciado (com as tarefas e seus pontos), o total de pontos, um link para baixar o notebook e um link
+do nbgitpuller que o abre no JupyterHub da turma (``launch_buttons.jupyterhub_url`` em ``_config.yml``).
 """
 
 import json
@@ -27,21 +27,8 @@ def _statement(cells):
     return [*intro.splitlines(), ""]
 
 
-def _tasks(cells):
-    """(título da seção, pontos) de cada célula avaliada, na ordem do notebook."""
-    tasks, heading = [], "Início"
-    for cell in cells:
-        found = re.findall(r"^#{2,3}\s+(.+)$", _markdown(cell), flags=re.MULTILINE)
-        heading = found[-1].strip() if found else heading
-        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-        if nbgrader.get("points"):
-            manual = nbgrader.get("task") or (nbgrader.get("grade") and nbgrader.get("solution"))
-            tasks.append((heading, nbgrader["points"], "manual" if manual else "automática"))
-    return tasks
-
-
-def _points(value):
-    return f"{value:g}".replace(".", ",")
+def _total_points(cells):
+    return sum(cell.get("metadata", {}).get("nbgrader", {}).get("points", 0) for cell in cells)
 
 
 def nbgitpuller_link(hub_url, repository_url, branch, notebook_path):
@@ -65,25 +52,11 @@ class Exercicio(SphinxDirective):
             raise self.error(f"exercicio: o notebook {relative} não existe; rode `make assignments`.")
         self.env.note_dependency(str(notebook))
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-        lines = _statement(cells) + self._task_table(cells) + self._links(relative)
+        total = f"{_total_points(cells):g}".replace(".", ",")
+        lines = [*_statement(cells), f"**Total: {total} pontos.**", "", *self._links(relative)]
         container = nodes.container(classes=["exercicio"])
         self.state.nested_parse(StringList(lines, source=relative), self.content_offset, container)
         return [container]
-
-    def _task_table(self, cells):
-        tasks = _tasks(cells)
-        total = sum(points for _, points, _ in tasks)
-        rows = [f"| {heading} | {_points(points)} | {kind} |" for heading, points, kind in tasks]
-        return [
-            "",
-            "**Tarefas e pontos**",
-            "",
-            "| tarefa | pontos | correção |",
-            "| --- | --- | --- |",
-            *rows,
-            f"| **total** | **{_points(total)}** | |",
-            "",
-        ]
 
     def _links(self, relative):
         options = self.config.html_theme_options
