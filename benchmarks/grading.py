@@ -3,7 +3,8 @@
 Monta um curso temporário com a configuração do repositório (a mesma dos testes, ``tests/nbgrader_utils.py``),
 gera a tarefa, entrega a solução por ``--alunos`` alunos e corrige: primeiro um aluno sozinho (uma chamada do
 ``nbgrader`` por submissão, o pior caso), depois a turma inteira numa só chamada. Imprime o tempo de relógio e
-o tempo de CPU (do nbgrader e dos kernels) de cada etapa.
+o tempo de CPU de cada etapa; o de CPU é o dos processos filhos já terminados (``getrusage``) e pode deixar
+de fora kernels que a caixa de areia não devolve ao nbgrader.
 
 Uso::
 

@@ -51,3 +51,27 @@ def format_decimal(value: float, digits: int = 2) -> str:
     '1\\xa0234,5'
     """
     return f"{float(value):,.{digits}f}".replace(",", NBSP).replace(".", ",")
+
+
+def format_percent(fraction: float, digits: int = 1) -> str:
+    """Fração como porcentagem, com vírgula decimal e espaço antes de «%»: ``0.958`` vira ``95,8 %``.
+
+    Parameters
+    ----------
+    fraction : float
+        A fração (1 é 100 %).
+    digits : int, padrão 1
+        Casas decimais.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_percent(0.9583)
+    '95,8\\xa0%'
+    >>> format_percent(0.5, 0)
+    '50\\xa0%'
+    """
+    return f"{format_decimal(100 * float(fraction), digits)}{NBSP}%"

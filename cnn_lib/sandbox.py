@@ -4,15 +4,16 @@ Uma submissão é código de terceiros: pode entrar em laço infinito, esgotar a
 imprimir gigabytes, abrir conexões de rede, ler as soluções ou as submissões dos colegas e até encerrar o
 próprio kernel. Este módulo não substitui o nbgrader: troca só a forma de rodar o kernel de cada notebook.
 
-- :class:`SandboxKernelManager` (um ``AsyncKernelManager`` do jupyter_client) envolve o comando do kernel com o
-  ``bwrap`` (bubblewrap): sem rede, com o sistema e o ambiente Python só para leitura, um ``/tmp`` privado e uma
-  pasta de trabalho que mostra só os arquivos da própria submissão (sem os notebooks, que trazem os testes
-  ocultos). Dentro dela, ``prlimit`` limita memória, tempo de CPU, número de processos e tamanho de arquivos; se
-  o corretor roda como root, ``setpriv`` troca o kernel para um usuário sem privilégios (só assim o limite de
-  processos vale).
-- :class:`SandboxExecute` (o pré-processador ``Execute`` do nbgrader) usa esse gerenciador, limita o tempo total
-  do notebook e o tamanho da saída, e transforma a morte do kernel num erro nas células que faltavam, que então
-  valem zero, em vez de derrubar a correção da turma.
+- :class:`SandboxKernelManager` (um ``AsyncKernelManager`` do jupyter_client) envolve o comando do kernel
+  com o ``bwrap`` (bubblewrap): sem rede, com o sistema e o ambiente Python só para leitura, um ``/tmp``
+  privado e uma pasta de trabalho que mostra só os arquivos da própria submissão (sem os notebooks, que trazem
+  os testes ocultos). Dentro dela, ``prlimit`` limita memória, tempo de CPU, número de processos e tamanho de
+  arquivos; se quem corrige é root, ``setpriv`` troca o kernel para um usuário sem privilégios (só assim o
+  limite de processos vale).
+- :class:`SandboxExecute` (o pré-processador ``Execute`` do nbgrader) usa esse gerenciador, limita o tempo
+  total do notebook e o tamanho da saída, confere depois de cada célula de teste que o IPython e o ``cnn_lib``
+  não foram adulterados e transforma a morte do kernel num erro nas células que faltavam, que então valem
+  zero, em vez de derrubar a correção da turma.
 
 O arquivo ``nbgrader_sandbox.py`` na raiz do curso liga tudo isso ao ``nbgrader autograde``.
 
@@ -30,6 +31,7 @@ ValueError: processes deve ser um inteiro positivo; recebido: 0
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,8 +51,8 @@ from traitlets import Integer, default
 MIB = 2**20
 GIB = 2**30
 
-# Base dos uids sem privilégios: cada processo corretor usa BASE + seu pid, para que o limite de processos de um
-# kernel (contado por usuário) não dependa de outros kernels rodando ao mesmo tempo na máquina.
+# Base dos uids sem privilégios: cada processo corretor usa BASE + seu pid, para que o limite de processos de
+# um kernel (contado por usuário) não dependa de outros kernels rodando ao mesmo tempo na máquina.
 SANDBOX_UID_BASE = 1_000_000
 
 # Variáveis de ambiente que o kernel recebe; as demais (tokens, senhas, caminhos do curso) ficam de fora.
@@ -68,8 +70,8 @@ class Limits:
     Parameters
     ----------
     memory_bytes : int
-        Espaço de endereçamento de cada processo (``RLIMIT_AS``). Importar o TensorFlow e treinar uma CNN pequena
-        pede cerca de 2,4 GiB; o padrão de 4 GiB deixa folga e ainda barra uma bomba de memória.
+        Espaço de endereçamento de cada processo (``RLIMIT_AS``). Importar o TensorFlow e treinar uma CNN
+        pequena pede cerca de 2,4 GiB; o padrão de 4 GiB deixa folga e ainda barra uma bomba de memória.
     cpu_seconds : int
         Tempo de CPU do kernel (``RLIMIT_CPU``), somado em todas as células; ao passar, o kernel recebe
         ``SIGXCPU`` e, 5 s depois, ``SIGKILL``.
@@ -78,7 +80,7 @@ class Limits:
     file_bytes : int
         Tamanho máximo de um arquivo escrito pelo kernel (``RLIMIT_FSIZE``).
     scratch_bytes : int
-        Tamanho de cada área gravável (``/tmp`` e a pasta de trabalho), que são tmpfs em memória e somem no fim.
+        Tamanho de cada área gravável (``/tmp`` e a pasta de trabalho): tmpfs em memória, que somem no fim.
 
     Examples
     --------
@@ -157,8 +159,9 @@ def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap=
     """Comando que roda ``kernel_cmd`` isolado pelo bubblewrap e com os limites de ``limits``.
 
     Dentro da caixa de areia: o sistema e o Python só para leitura; nada de rede (um ``lo`` isolado); ``/tmp``
-    privado; ``workdir`` é um tmpfs novo em que só os arquivos da submissão que não são notebooks aparecem (só
-    leitura); ``shared_dir`` (arquivo de conexão e sockets IPC) é o único caminho compartilhado com quem corrige.
+    privado; ``workdir`` é um tmpfs novo em que só os arquivos da submissão que não são notebooks aparecem
+    (só leitura); ``shared_dir`` (arquivo de conexão e sockets IPC) é o único caminho compartilhado com quem
+    corrige.
 
     Parameters
     ----------
@@ -207,16 +210,16 @@ def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap=
     cmd += ["--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
     made = {"/", "/tmp", *_SYSTEM_DIRS}
     for path in _python_dirs():
-        cmd += _parent_dirs(path, made) + ["--ro-bind", path, path]
-    cmd += _parent_dirs(shared_dir, made) + ["--bind", str(shared_dir), str(shared_dir)]
+        cmd += [*_parent_dirs(path, made), "--ro-bind", path, path]
+    cmd += [*_parent_dirs(shared_dir, made), "--bind", str(shared_dir), str(shared_dir)]
     cmd += _parent_dirs(workdir, made)
     cmd += ["--perms", "0777", "--size", str(limits.scratch_bytes), "--tmpfs", str(workdir)]
     if workdir.is_dir():
         for entry in sorted(workdir.iterdir()):
             if entry.suffix != ".ipynb" and entry.name != ".ipynb_checkpoints":
                 cmd += ["--ro-bind", str(entry), str(entry)]
-    # O jupyter_client põe JPY_PARENT_PID no ambiente; dentro do namespace de pid o pai do kernel é o pid 1, e o
-    # ipykernel concluiria que o pai morreu. --die-with-parent já encerra o kernel se quem corrige morrer.
+    # O jupyter_client põe JPY_PARENT_PID no ambiente; dentro do namespace de pid o pai do kernel é o pid 1, e
+    # o ipykernel concluiria que o pai morreu. --die-with-parent já encerra o kernel se quem corrige morrer.
     cmd += ["--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]
     if uid is not None:
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
@@ -246,8 +249,8 @@ def kernel_environment(env, home):
 
     Examples
     --------
-    >>> sorted(kernel_environment({"PATH": "/usr/bin", "GITHUB_TOKEN": "segredo", "TF_CPP_MIN_LOG_LEVEL": "3"},
-    ...                           home="/tmp"))
+    >>> env = {"PATH": "/usr/bin", "GITHUB_TOKEN": "segredo", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    >>> sorted(kernel_environment(env, home="/tmp"))
     ['HOME', 'LOGNAME', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'TF_CPP_MIN_LOG_LEVEL', 'USER']
     """
     kept = {
@@ -373,7 +376,7 @@ class SandboxKernelManager(AsyncKernelManager):
         warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     def client(self, **kwargs):
-        """Cliente com limite de tamanho por mensagem (uma saída gigante não chega à memória de quem corrige)."""
+        """Cliente com tamanho máximo por mensagem: uma saída gigante não chega à memória de quem corrige."""
         kc = super().client(**kwargs)
         kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_size)
         return kc
@@ -415,7 +418,7 @@ class SandboxKernelManager(AsyncKernelManager):
             self._log_file.close()
             self._log_file = None
         if self._base_dir is not None and not restart:
-            subprocess.run(["rm", "-rf", str(self._base_dir)], check=False)
+            shutil.rmtree(self._base_dir, ignore_errors=True)
             self._base_dir = None
 
     cleanup_resources = _async_cleanup_resources
@@ -427,21 +430,33 @@ def _message_size(msg):
     return len(json.dumps(msg.get("content"), default=str)) + buffers
 
 
-# Definida no kernel antes da primeira célula (em builtins, longe do namespace do aluno), devolve uma "impressão
-# digital" das peças que decidem se um teste roda de verdade: os transformadores de entrada e de AST do IPython,
-# os métodos que executam células e mandam respostas, e o mecanismo de importação que os testes ocultos usam
-# para recarregar cnn_lib.grading. Os argumentos padrão prendem as funções embutidas originais.
+# Definida no kernel antes da primeira célula (em builtins, longe do namespace do aluno), devolve uma
+# "impressão digital" do que decide se um teste roda de verdade: os transformadores de entrada e de AST do
+# IPython, os métodos que executam células e mandam respostas, o mecanismo de importação que os testes ocultos
+# usam para recarregar o cnn_lib e, em cada módulo do cnn_lib usado como referência, de que arquivo vem cada
+# função (recarregar do disco não muda isso; trocar uma função por outra definida no notebook muda). Os
+# argumentos padrão prendem as funções embutidas originais.
 _FINGERPRINT_SOURCE = """
+import cnn_lib.grading, cnn_lib.ops, cnn_lib.shapes
+
+
 def _cnn_sandbox_fingerprint(_ip=get_ipython(), _sys=__import__("sys"), _il=__import__("importlib.util"),
                              _bi=__import__("builtins"), _id=id, _repr=repr, _type=type, _getattr=getattr,
-                             _vars=vars, _sorted=sorted, _set=set):
+                             _vars=vars, _sorted=sorted, _set=set, _callable=callable):
     shell = ("run_cell", "run_cell_async", "_run_cell", "run_code", "run_ast_nodes", "transform_cell",
              "transform_ast", "showtraceback", "_showtraceback", "user_expressions", "ev", "should_run_async")
     kernel = ("do_execute", "execute_request", "send_response")
+    modules = ("cnn_lib", "cnn_lib._validation", "cnn_lib.shapes", "cnn_lib.ops", "cnn_lib.grading")
 
     def hooks(obj, names):
         overridden = _sorted(_set(names) & _set(_vars(obj)))
         return [_id(_getattr(_type(obj), name, None)) for name in names], overridden
+
+    def sources(name):
+        namespace = _vars(_sys.modules[name])
+        code = {key: _getattr(value, "__code__", None) for key, value in namespace.items()
+                if _callable(value)}
+        return name, _sorted((key, _getattr(value, "co_filename", None)) for key, value in code.items())
 
     def origin(name):
         spec = _il.util.find_spec(name)
@@ -452,7 +467,7 @@ def _cnn_sandbox_fingerprint(_ip=get_ipython(), _sys=__import__("sys"), _il=__im
         [_id(t) for t in _ip.ast_transformers], _ip.custom_exceptions, hooks(_ip, shell),
         hooks(_ip.kernel, kernel), hooks(_ip.kernel.session, ("send", "serialize", "sign")),
         _id(_il.reload), _id(_il.import_module), _id(_bi.__import__), _id(_bi.exec), _id(_bi.compile),
-        origin("cnn_lib.grading"), origin("cnn_lib.shapes"), origin("cnn_lib.ops"),
+        [origin(name) for name in modules], [sources(name) for name in modules],
     ])
 
 
@@ -469,22 +484,22 @@ def _is_test_cell(cell):
 
 
 class SandboxExecute(Execute):
-    """O ``Execute`` do nbgrader com a caixa de areia, limites por notebook e defesas contra truques na correção.
+    """O ``Execute`` do nbgrader com a caixa de areia, limites por notebook e defesas contra truques na nota.
 
     Além de usar :class:`SandboxKernelManager`:
 
     - ``notebook_timeout`` limita o tempo total do notebook (``timeout`` continua limitando cada célula);
     - ``max_output_bytes`` limita a saída somada do notebook; ao passar, o kernel é morto;
-    - se o kernel morre (``os._exit``, limite de CPU, sinal, saída excessiva), a célula atual e todas as células
-      de código seguintes recebem um erro em português: os testes que não rodaram valem zero e a correção segue
-      para a próxima submissão;
+    - se o kernel morre (``os._exit``, limite de CPU, sinal, saída excessiva), a célula atual e todas as
+      células de código seguintes recebem um erro em português: os testes que não rodaram valem zero e a
+      correção segue para a próxima submissão;
     - depois de cada célula de teste, confere se o código do aluno alterou o IPython (transformadores de
-      entrada ou de AST, a execução de células, as respostas do kernel) ou a importação do ``cnn_lib``; se
-      alterou, os testes daquela célula em diante valem zero;
-    - numa célula que termina com erro, resultados (``execute_result``) são descartados, porque o nbgrader daria
-      nota cheia ou parcial a uma célula cujo primeiro resultado aparecesse antes do erro;
-    - a marca ``skip-execution`` vinda da submissão é ignorada (senão uma célula de teste marcada não rodaria e
-      valeria nota cheia).
+      entrada ou de AST, a execução de células, as respostas do kernel), a importação do ``cnn_lib`` ou as
+      funções dos seus módulos; se alterou, os testes daquela célula em diante valem zero;
+    - numa célula que termina com erro, resultados (``execute_result``) são descartados, porque o nbgrader
+      daria nota cheia ou parcial a uma célula cujo primeiro resultado aparecesse antes do erro;
+    - a marca ``skip-execution`` vinda da submissão é ignorada (senão uma célula de teste marcada não rodaria
+      e valeria nota cheia).
 
     Examples
     --------
@@ -544,8 +559,8 @@ class SandboxExecute(Execute):
             self._stop(self.km.death_description())
         except CellTimeoutError:
             self._stop(
-                "o kernel não concluiu a célula: não atendeu à interrupção ou mandou uma mensagem maior que o "
-                f"limite de {self.km.max_message_size // MIB} MiB"
+                "o kernel não concluiu a célula: não atendeu à interrupção ou mandou uma mensagem maior "
+                f"que o limite de {self.km.max_message_size // MIB} MiB"
             )
         if self._stop_reason is not None:
             cell.outputs = [out for out in cell.outputs if out.output_type != "execute_result"]
@@ -553,7 +568,7 @@ class SandboxExecute(Execute):
         return cell, resources
 
     def _user_expression(self, code, expression):
-        """Roda ``code`` em silêncio e devolve o texto de ``expression`` (avaliada sem passar pelo IPython).
+        """Roda ``code`` em silêncio e devolve o texto de ``expression`` (avaliada fora das células).
 
         Devolve ``None`` se o kernel não responder dentro de ``timeout``.
         """
@@ -567,14 +582,15 @@ class SandboxExecute(Execute):
         return result.get("data", {}).get("text/plain", "erro: " + str(result.get("evalue")))
 
     def _audit(self):
-        """Para a correção se o IPython ou a importação do ``cnn_lib`` mudaram desde o início do notebook."""
+        """Para a correção se o IPython ou o ``cnn_lib`` mudaram desde o início do notebook."""
         fingerprint = self._user_expression("", _FINGERPRINT_CALL)
         if fingerprint is None:
             self._stop("o kernel parou de responder (por exemplo, um laço que ignora a interrupção)")
         elif fingerprint != self._fingerprint:
             self._stop(
-                "o código da submissão alterou o IPython ou a importação do cnn_lib (por exemplo, com "
-                "transformadores de entrada ou trocando importlib.reload); os testes deixaram de ser confiáveis"
+                "o código da submissão alterou o IPython, a importação ou as funções do cnn_lib (por "
+                "exemplo, com transformadores de entrada, trocando importlib.reload ou "
+                "cnn_lib.shapes.output_size); os testes deixaram de ser confiáveis"
             )
 
     def _stop(self, reason):

@@ -17,6 +17,7 @@ As funções ``static_*`` desenham as mesmas cenas, com os mesmos cálculos, sob
 representativas: é o que o livro em HTML mostra quando não há um kernel Python por trás da página.
 """
 
+import base64
 import contextlib
 import functools
 import html
@@ -175,8 +176,19 @@ def _term(value) -> str:
 # --- base das demonstrações
 
 
+def _png_html(png: bytes, alt: str) -> str:
+    """Uma imagem PNG embutida num ``<img>`` com texto alternativo (o ``widgets.Image`` não tem ``alt``)."""
+    source = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
 class _Demo(widgets.VBox):
     """Controles, uma figura redesenhada (PNG) a cada mudança, um texto explicativo e a mensagem de erro.
+
+    A figura atual fica em ``png`` (bytes) e aparece em ``image``, com o texto alternativo ``ALT``.
 
     As subclasses definem ``_compute()`` (o estado a partir dos controles, levantando ``ValueError`` se a
     combinação for inválida), ``_make_scene(figure, state)`` (cria os desenhos, um objeto com
@@ -187,7 +199,8 @@ class _Demo(widgets.VBox):
         self.controls = controls
         self.figure = figure
         self.state: dict = {}
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self.png = b""
+        self.image = widgets.HTML()
         self.text = widgets.HTML()
         self.error = widgets.HTML()
         self._scene = None
@@ -247,7 +260,8 @@ class _Demo(widgets.VBox):
             self._scene = self._make_scene(self.figure, state)
         else:
             self._scene.update(state)
-        self.image.value = plots.to_png(self.figure)
+        self.png = plots.to_png(self.figure)
+        self.image.value = _png_html(self.png, self.ALT)
         self.image.layout.display = None
         self.error.value = ""
         self.text.value = self._describe(state)
@@ -343,6 +357,8 @@ class _ConvScene:
 
 
 class _ConvExplorer(_Demo):
+    ALT = "Entrada com a janela destacada, o kernel e o mapa de características produzido."
+
     def __init__(self, seed: int):
         self._seed = seed
         controls = {
@@ -542,6 +558,8 @@ class _StridePaddingScene:
 
 
 class _StridePaddingExplorer(_Demo):
+    ALT = "Entrada com a borda de preenchimento e o mapa de saída para o passo e a dilatação escolhidos."
+
     def __init__(self):
         controls = {
             "height": widgets.IntSlider(7, min=3, max=16, description="altura H"),
@@ -716,6 +734,8 @@ class _PoolingScene:
 
 
 class _PoolingExplorer(_Demo):
+    ALT = "A mesma entrada após max pooling, average pooling e global average pooling."
+
     def __init__(self, seed: int):
         self._seed = seed
         controls = {
@@ -876,6 +896,8 @@ class _ActivationScene:
 
 
 class _ActivationPipeline(_Demo):
+    ALT = "Foto, mapa da convolução, mapa após a ativação e mapa após o pooling."
+
     def __init__(self):
         controls = {
             "image": widgets.Dropdown(options=[("templo", "china"), ("flor", "flower")], description="foto"),
@@ -994,6 +1016,8 @@ class _FeatureMapScene:
 
 
 class _FeatureMapExplorer(_Demo):
+    ALT = "A imagem escolhida e os mapas de características da camada escolhida."
+
     def __init__(self, model, images, max_maps: int):
         from cnn_lib import train  # importa o TensorFlow só aqui
 
@@ -1008,7 +1032,6 @@ class _FeatureMapExplorer(_Demo):
             "layer": widgets.Dropdown(options=names, description="camada"),
             "index": widgets.IntSlider(0, min=0, max=len(images) - 1, description="imagem"),
         }
-        self.filters = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
         kernel = train.first_layer_filters(model)
         count, shown = kernel.shape[-1], min(kernel.shape[-1], 32)
         figure = Figure(figsize=(9, 0.7 + 1.2 * math.ceil(shown / 8)), dpi=_DPI)
@@ -1017,7 +1040,8 @@ class _FeatureMapExplorer(_Demo):
         filters.suptitle(
             f"filtros da primeira camada convolucional ({count} de {kernel.shape[0]}×{kernel.shape[1]}{more})"
         )
-        self.filters.value = plots.to_png(filters)
+        self.filters_png = plots.to_png(filters)
+        self.filters = widgets.HTML(_png_html(self.filters_png, "Filtros da primeira camada convolucional."))
         super().__init__(controls, _figure(11, 3.4))
         self.children = (*self.children, self.filters)
 

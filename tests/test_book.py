@@ -81,16 +81,28 @@ def test_every_toc_page_is_built(built_book):
     assert missing == []
 
 
-def secret_lines() -> set[str]:
-    """As linhas de solução e de testes ocultos de solutions/: nunca podem chegar a alunos ou leitores."""
-    secrets = set()
+def secret_passages() -> set[tuple[str, ...]]:
+    """Trechos das soluções e dos testes ocultos de solutions/ que nunca podem chegar a alunos ou leitores.
+
+    Um bloco de até três linhas é um trecho inteiro (por exemplo, a resposta de uma questão); de um bloco
+    maior, cada janela de três linhas seguidas. Linhas soltas não contam: `layers.Flatten(),` aparece
+    legitimamente no livro.
+    """
+    passages = set()
     for notebook in ROOT.glob("solutions/*/*.ipynb"):
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
             for block in SOLUTION_BLOCK.finditer("".join(cell["source"]) + "\n"):
-                secrets.update(
-                    line.strip() for line in block.group(2).splitlines() if len(line.strip()) >= 16
+                lines = _code_lines(block.group(2))
+                windows = (
+                    [tuple(lines)] if len(lines) <= 3 else zip(lines, lines[1:], lines[2:], strict=False)
                 )
-    return secrets
+                passages.update(tuple(window) for window in windows if window)
+    return passages
+
+
+def _code_lines(text: str) -> list[str]:
+    """Linhas não vazias, sem espaços nas pontas, sem comentários soltos."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
 def visible_text(path: Path) -> str:
@@ -103,29 +115,34 @@ def visible_text(path: Path) -> str:
 
 
 def published_files(base: Path):
-    return [
-        p
-        for p in base.rglob("*")
-        if p.is_file() and p.suffix in {".html", ".ipynb", ".md", ".txt", ".js"} and "offline" not in p.parts
-    ]
-
-
-def test_solutions_have_secrets_to_protect():
-    if not list(ROOT.glob("solutions/*/*.ipynb")):
-        pytest.skip("ainda não há exercícios em solutions/")
-    assert len(secret_lines()) > 0
+    suffixes = {".html", ".ipynb", ".md", ".txt", ".js"}
+    return [p for p in base.rglob("*") if p.is_file() and p.suffix in suffixes and "offline" not in p.parts]
 
 
 def leaks_in(base: Path) -> list[tuple[str, str]]:
-    """Linhas secretas e marcadores do nbgrader encontrados nos arquivos publicados sob `base`."""
-    secrets = secret_lines()
+    """Trechos secretos e marcadores do nbgrader encontrados nos arquivos publicados sob `base`."""
+    passages = secret_passages()
     leaks = []
     for path in published_files(base):
         text = visible_text(path)
-        leaks += [(str(path.relative_to(base)), line) for line in secrets if line in text]
+        joined = "\n" + "\n".join(_code_lines(text)) + "\n"
+        where = str(path.relative_to(base))
+        leaks += [(where, "\n".join(p)) for p in passages if "\n" + "\n".join(p) + "\n" in joined]
         if MARKERS.search(text):
-            leaks.append((str(path.relative_to(base)), "marcador do nbgrader"))
+            leaks.append((where, "marcador do nbgrader"))
     return leaks
+
+
+def test_solutions_have_secrets_to_protect():
+    assert len(secret_passages()) >= 10
+
+
+def test_leak_check_finds_a_planted_answer(tmp_path):
+    passage = sorted(secret_passages())[0]
+    (tmp_path / "vazou.html").write_text(
+        "<pre>" + html.escape("\n".join(passage)) + "</pre>", encoding="utf-8"
+    )
+    assert leaks_in(tmp_path) == [("vazou.html", "\n".join(passage))]
 
 
 def test_no_solution_in_exercises():

@@ -5,7 +5,7 @@ import re
 import shutil
 
 import pytest
-from book_utils import chapter_pages, serve
+from book_utils import HTML, chapter_pages, serve
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def _visit(browser_page, url_path):
 
 
 def _pages():
-    return [str(p.relative_to(p.parents[1])) for p in chapter_pages()]
+    return [str(p.relative_to(HTML)) for p in chapter_pages()]
 
 
 @pytest.mark.parametrize("url_path", _pages() or ["book/index.html"])

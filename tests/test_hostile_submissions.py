@@ -1,11 +1,12 @@
 """Submissões hostis ou quebradas corrigidas pelo ``nbgrader autograde`` de verdade, com a caixa de areia.
 
-Uma turma do ex02 (o exercício sem TensorFlow) com um aluno honesto, um em branco e um aluno por ataque é
-corrigida numa só chamada. Cada ataque ocupa a célula de ``tamanho_saida`` (as outras respostas ficam em branco)
-ou mexe no próprio notebook. Espera-se que:
+Uma turma do ex02 (o exercício sem TensorFlow), com um aluno honesto, um em branco e um aluno por
+ataque, é corrigida numa só chamada. Cada ataque ocupa a primeira célula de solução (as outras ficam com
+``pass``) ou mexe no próprio notebook. Espera-se que:
 
 * nenhum ataque ganhe mais do que o notebook em branco;
-* a correção termine, com erro só para os notebooks ilegíveis;
+* a correção termine, com erro só para os notebooks que o nbgrader recusa (ilegíveis ou com metadados de nota
+  adulterados);
 * o aluno honesto tenha a mesma nota cheia de quando foi corrigido sozinho;
 * nada fora da pasta de cada submissão mude: soluções, versão do aluno, configuração, as outras entregas e um
   arquivo fora do curso (comparados por hash), e nenhuma conexão chegue a um servidor na máquina.
@@ -104,14 +105,18 @@ def fresh_library():
 # Cada ataque: o código que o aluno põe na célula de tamanho_saida.
 ATTACKS = {
     "laco_infinito": "while True:\n    pass",
-    "laco_surdo": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)",
-    "bomba_memoria": "import numpy as np\nblocos = []\nwhile True:\n    blocos.append(np.empty(2**28, np.uint8))",
-    "bomba_fork": "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(300)",
+    "laco_surdo": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    + "while True:\n    time.sleep(1)",
+    "bomba_memoria": "import numpy as np\nblocos = []\n"
+    + "while True:\n    blocos.append(np.empty(2**28, np.uint8))",
+    "bomba_fork": "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
+    + "        time.sleep(300)",
     "saida_gigante": "print('x' * 10**9)",
     "saida_sem_fim": "while True:\n    print('y' * 10**5)",
     "sys_exit": "import sys\nsys.exit(0)",
     "os_exit": "import os\nos._exit(0)",
-    "mata_kernel": "import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(os.getpid(), signal.SIGKILL)",
+    "mata_kernel": "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n"
+    + "os.kill(os.getpid(), signal.SIGKILL)",
     "grading_trocado": WRONG_ANSWERS
     + "import cnn_lib.grading\nfor _m in (grading, cnn_lib.grading):\n"
     + "    _m.check_function = _m.check_int = _m.check_tuple = _m.check_choice = _m.check_raises = "
@@ -124,7 +129,8 @@ ATTACKS = {
     "sempre_igual": "class Tudo(int):\n    def __eq__(self, outro):\n        return True\n"
     + "    __hash__ = int.__hash__\n    def __ne__(self, outro):\n        return False\n"
     + "class Par(tuple):\n    __eq__ = Tudo.__eq__\n    __hash__ = tuple.__hash__\n"
-    + "def tamanho_saida(*a, **k):\n    return Tudo(0)\ndef saida_valid_3x3(H, W):\n    return Par((Tudo(0), Tudo(0)))\n"
+    + "def tamanho_saida(*a, **k):\n    return Tudo(0)\n"
+    + "def saida_valid_3x3(H, W):\n    return Par((Tudo(0), Tudo(0)))\n"
     + "saida_same_stride2 = saida_valid_3x3\npadding_para_manter = tamanho_saida\n"
     + "class Letra(str):\n    __eq__ = Tudo.__eq__\n    __hash__ = str.__hash__\n"
     + "resposta_stride = Letra('A')\nentradas_densa = Tudo(0)",
@@ -138,7 +144,8 @@ ATTACKS = {
     + f"exec({FAKE_GRADING!r}, _falso.__dict__)\nimportlib.reload = lambda modulo: _falso",
     "caminho_trocado": WRONG_ANSWERS
     + "import os, sys, cnn_lib\nos.makedirs('/tmp/falso', exist_ok=True)\n"
-    + f"open('/tmp/falso/grading.py', 'w').write({FAKE_GRADING!r})\ncnn_lib.__path__.insert(0, '/tmp/falso')\n"
+    + f"open('/tmp/falso/grading.py', 'w').write({FAKE_GRADING!r})\n"
+    + "cnn_lib.__path__.insert(0, '/tmp/falso')\n"
     + "sys.modules.pop('cnn_lib.grading', None)\nimport cnn_lib.grading",
     "referencia_trocada": WRONG_ANSWERS
     + "def saida_valid_3x3(H, W):\n    import sys\n"
@@ -198,8 +205,9 @@ TEST_CELL_TRICKS = {
     "meta_skip": _skip,
     "meta_grade_id": _rename,
 }
-# O nbgrader recusa (com erro, nota zero) notebooks ilegíveis ou com células de nota de grade_id desconhecido.
-REJECTED = {"ipynb_corrompido", "ipynb_vazio", "meta_grade_id"}
+# O nbgrader recusa (com erro no log e nota zero) notebooks ilegíveis e células de teste cujos metadados não
+# batem com o gradebook (grade_id desconhecido, grade ou solution trocados).
+REJECTED = {"ipynb_corrompido", "ipynb_vazio", "meta_grade_id", "meta_sem_nota", "meta_solucao"}
 
 
 def tree_hash(paths):
@@ -329,8 +337,10 @@ def test_stopped_cells_explain_why_in_portuguese(graded_class):
         "mata_kernel": "SIGKILL",
         "transformador": "alterou o IPython",
         "reload_trocado": "alterou o IPython",
-        "caminho_trocado": "a importação do cnn_lib",
-        "saida_gigante": "não concluiu a célula",
+        "caminho_trocado": "a importação",
+        "referencia_trocada": "as funções do cnn_lib",
+        "saida_sem_fim": "não concluiu a célula",
+        "laco_surdo": "não concluiu a célula",
     }
     for student, reason in expected.items():
         nb = nbformat.read(autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)

@@ -1,7 +1,7 @@
 """A caixa de areia da correção (``cnn_lib/sandbox.py``), peça por peça e com kernels de verdade.
 
-Os testes com kernel precisam do bubblewrap: fora do CI, sem ``bwrap`` utilizável, eles são pulados com um aviso;
-no CI (``CI=true``) falham, porque corrigir sem isolamento não é aceitável.
+Os testes com kernel precisam do bubblewrap: fora do CI, sem ``bwrap`` utilizável, eles são pulados com um
+aviso; no CI (``CI=true``) falham, porque corrigir sem isolamento não é aceitável.
 """
 
 import json
@@ -176,10 +176,8 @@ def probe(isolation, tmp_path_factory):
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
     paths = [str(path) for path in neighbours] + [str(REPO / "nbgrader_config.py")]
-    source = (
-        f"PATHS = {paths!r}\nROOT = {str(root)!r}\nVENV = {sys.prefix!r}\nPORT = {listener.getsockname()[1]}\n"
-        + PROBE
-    )
+    port = listener.getsockname()[1]
+    source = f"PATHS = {paths!r}\nROOT = {str(root)!r}\nVENV = {sys.prefix!r}\nPORT = {port}\n" + PROBE
     os.environ["SEGREDO_DO_CORRETOR"] = "nao-vaze"
     try:
         nb = run_cells(workdir, [source])
@@ -226,8 +224,9 @@ def test_memory_and_fork_bombs_are_bounded(isolation, tmp_path):
     memory = "try:\n    x = bytearray(4 * 2**30)\nexcept MemoryError:\n    print('MemoryError')"
     forks = (
         "import os, signal, time\npids = []\ntry:\n    while True:\n        pid = os.fork()\n"
-        "        if pid == 0:\n            time.sleep(60)\n            os._exit(0)\n        pids.append(pid)\n"
-        "except OSError:\n    pass\nfor pid in pids:\n    os.kill(pid, signal.SIGKILL)\nprint(len(pids))"
+        "        if pid == 0:\n            time.sleep(60)\n            os._exit(0)\n"
+        "        pids.append(pid)\nexcept OSError:\n    pass\n"
+        "for pid in pids:\n    os.kill(pid, signal.SIGKILL)\nprint(len(pids))"
     )
     nb = run_cells(tmp_path, [memory, forks])
     assert text_of(nb.cells[0]).strip() == "MemoryError"
@@ -282,37 +281,53 @@ def graded(source, points=1):
     return cell
 
 
-def test_test_cells_cannot_be_faked(isolation, tmp_path):
-    """Truques que enganariam o nbgrader puro: resultado antes do erro, skip-execution, transformadores."""
-    nb = new_notebook(
-        cells=[
-            new_code_cell("import sys\ndef f():\n    sys.displayhook('nota cheia')\n    return 0"),
-            graded("assert f() == 1"),
-            graded("assert f() == 2"),
-            new_code_cell("get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"),
-            graded("assert f() == 3"),
-            graded("assert f() == 4"),
-        ]
-    )
-    nb.cells[2].metadata.tags = ["skip-execution"]
+def run_graded(tmp_path, cells):
+    nb = new_notebook(cells=cells)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     SandboxExecute(timeout=20).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    for cell in (nb.cells[1], nb.cells[2]):
+    return nb
+
+
+def test_failing_test_cells_cannot_show_a_result_or_be_skipped(isolation, tmp_path):
+    """O nbgrader puro daria nota a um resultado impresso antes do erro e não rodaria uma célula marcada."""
+    student = new_code_cell("import sys\ndef f():\n    sys.displayhook('nota cheia')\n    return 0")
+    skipped = graded("assert f() == 2")
+    skipped.metadata.tags = ["skip-execution"]
+    nb = run_graded(tmp_path, [student, graded("assert f() == 1"), skipped, graded("print(f())")])
+    for cell in nb.cells[1:3]:
         assert [out.output_type for out in cell.outputs] == ["error"]
-    assert "alterou o IPython" in errors_of(nb.cells[4])[-1][1]
-    assert errors_of(nb.cells[5])[-1][0] == "ExecucaoInterrompida"
+    assert [out.output_type for out in nb.cells[3].outputs] == ["execute_result", "stream"]
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+        "import ast\nclass T(ast.NodeTransformer):\n    pass\nget_ipython().ast_transformers.append(T())",
+        "ip = get_ipython()\nrun = ip.run_cell\nip.run_cell = lambda *a, **k: run('pass')",
+        "import importlib\nimportlib.reload = lambda module: module",
+        "import cnn_lib.shapes\ncnn_lib.shapes.output_size = lambda *a, **k: 0",
+        "import cnn_lib.grading\ncnn_lib.grading.check_int = print",
+    ],
+)
+def test_tampering_zeroes_the_test_cell_and_the_rest(isolation, tmp_path, tampering):
+    nb = run_graded(
+        tmp_path, [graded("print('antes')"), new_code_cell(tampering), graded("x = 1"), graded("y = 2")]
+    )
+    assert not errors_of(nb.cells[0]) and not errors_of(nb.cells[1])
+    for cell in nb.cells[2:]:
+        ename, evalue = errors_of(cell)[-1]
+        assert ename == "ExecucaoInterrompida" and "alterou o IPython" in evalue
 
 
 def test_honest_notebook_passes_the_audit(isolation, tmp_path):
     nb = new_notebook(
         cells=[
-            new_code_cell(
-                "%matplotlib inline\nimport numpy as np, matplotlib.pyplot as plt\nfrom cnn_lib import grading"
-            ),
+            new_code_cell("%matplotlib inline\nimport numpy as np, matplotlib.pyplot as plt"),
+            new_code_cell("from cnn_lib import grading"),
             new_code_cell("id = type = set = 3\nplt.plot(np.arange(3)); plt.show()"),
-            graded(
-                "import importlib, cnn_lib.grading\n_g = importlib.reload(cnn_lib.grading)\n_g.fresh_library()"
-            ),
+            graded("import importlib, cnn_lib.grading\n_g = importlib.reload(cnn_lib.grading)"),
+            graded("_g.fresh_library()"),
             graded("%reset -f\nprint('ok')"),
             graded("print('fim')"),
         ]

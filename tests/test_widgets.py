@@ -53,7 +53,7 @@ def assert_shows_error(demo, fragment: str) -> None:
 
 def assert_redrawn(demo, before: bytes) -> None:
     assert demo.error.value == "" and demo.image.layout.display is None
-    assert demo.image.value[:4] == b"\x89PNG" and demo.image.value != before
+    assert demo.png[:4] == b"\x89PNG" and demo.png != before
 
 
 # --- conv_explorer
@@ -63,7 +63,7 @@ def test_conv_explorer_matches_ops_and_shapes_on_random_settings(conv_demo):
     rng = np.random.default_rng(0)
     controls = conv_demo.controls
     for _ in range(40):
-        image = conv_demo.image.value
+        image = conv_demo.png
         controls["kernel"].value = choose(rng, controls["kernel"])  # ajusta as opções de kernel_size
         with conv_demo.hold():
             for name in ("kernel_size", "n", "strides", "padding", "dilation_rate"):
@@ -109,7 +109,7 @@ def test_conv_explorer_invalid_combination_shows_the_message_then_recovers():
     demo.controls["kernel"].value = "desfoque (média)"
     demo.controls["kernel_size"].value = 5
     assert_shows_error(demo, "o kernel é maior que a entrada")
-    before = demo.image.value
+    before = demo.png
     demo.controls["padding"].value = "same"
     assert "error" not in demo.state and demo.state["output_shape"] == (3, 3)
     assert_redrawn(demo, before)
@@ -183,7 +183,7 @@ def test_stride_padding_explorer_on_random_settings():
     demo = widgets.stride_padding_explorer()
     rng = np.random.default_rng(3)
     for _ in range(40):
-        image = demo.image.value
+        image = demo.png
         with demo.hold():
             for control in demo.controls.values():
                 control.value = choose(rng, control)
@@ -244,7 +244,7 @@ def test_pooling_explorer_matches_ops_and_keeps_the_argmax():
     original = demo.state["input"].copy()
     previous = None
     for _ in range(30):
-        image = demo.image.value
+        image = demo.png
         with demo.hold():
             for control in demo.controls.values():
                 control.value = choose(rng, control)
@@ -285,7 +285,7 @@ def test_activation_pipeline_matches_ops():
     poolings = {"máximo": ops.max_pool2d, "média": ops.avg_pool2d}
     previous = None
     for _ in range(8):
-        image = demo.image.value
+        image = demo.png
         with demo.hold():
             for control in demo.controls.values():
                 control.value = choose(rng, control)
@@ -419,7 +419,7 @@ def test_feature_map_explorer_on_a_tiny_keras_model():
     images = np.random.default_rng(8).random((4, 10, 10, 1)).astype("float32")
     demo = widgets.feature_map_explorer(model, images, max_maps=16)
     assert demo.controls["layer"].options == ("c1", "c2")  # só as convolucionais
-    assert demo.filters.value[:4] == b"\x89PNG"
+    assert demo.filters_png[:4] == b"\x89PNG"
     rng = np.random.default_rng(9)
     for _ in range(6):
         for control in demo.controls.values():
