@@ -142,7 +142,7 @@ def _canonical(value, name: str):
         items = [_canonical(item, name) for item in value]
         return _TUPLE(items) if cls is _TUPLE else items
     numpy_name = _numpy_type_name(value)
-    if numpy_name is not None and value.dtype.kind in ("i", "u", "f"):
+    if numpy_name is not None and getattr(getattr(value, "dtype", None), "kind", None) in ("i", "u", "f"):
         if numpy_name != "ndarray":
             return value.item()
         values = []
@@ -671,7 +671,18 @@ def check_class(obj, allowed: tuple, *, name: str) -> None:
 def require(condition: bool, message: str) -> None:
     """Levanta ``AssertionError(message)`` se ``condition`` não for exatamente ``True``.
 
-    ``condition`` tem de ser um ``bool`` do Python calculado pelo teste (não pelo aluno).
+    Parameters
+    ----------
+    condition : bool
+        Um ``bool`` do Python calculado pelo teste (não pelo aluno); ``numpy.bool_`` e outros objetos
+        "verdadeiros" não bastam.
+    message : str
+        A mensagem, em português, do que se esperava.
+
+    Raises
+    ------
+    AssertionError
+        Se ``condition`` não é ``True``.
 
     Examples
     --------

@@ -215,8 +215,9 @@ def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap=
     cmd += _parent_dirs(workdir, made)
     cmd += ["--perms", "0777", "--size", str(limits.scratch_bytes), "--tmpfs", str(workdir)]
     if workdir.is_dir():
+        # Links simbólicos ficam de fora: o bwrap montaria o alvo, que pode estar fora da submissão.
         for entry in sorted(workdir.iterdir()):
-            if entry.suffix != ".ipynb" and entry.name != ".ipynb_checkpoints":
+            if entry.suffix != ".ipynb" and entry.name != ".ipynb_checkpoints" and not entry.is_symlink():
                 cmd += ["--ro-bind", str(entry), str(entry)]
     # O jupyter_client põe JPY_PARENT_PID no ambiente; dentro do namespace de pid o pai do kernel é o pid 1, e
     # o ipykernel concluiria que o pai morreu. --die-with-parent já encerra o kernel se quem corrige morrer.

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 from nbgrader_utils import (
     BIN,
+    autograde,
     fill,
     generate,
     grade_id,
@@ -33,8 +34,7 @@ from nbgrader_utils import (
     source_notebook,
     submit,
 )
-
-from cnn_lib.sandbox import isolation_available
+from test_sandbox import require_isolation
 
 pytestmark = pytest.mark.slow
 
@@ -134,8 +134,9 @@ ATTACKS = {
     + "saida_same_stride2 = saida_valid_3x3\npadding_para_manter = tamanho_saida\n"
     + "class Letra(str):\n    __eq__ = Tudo.__eq__\n    __hash__ = str.__hash__\n"
     + "resposta_stride = Letra('A')\nentradas_densa = Tudo(0)",
+    # O nbgrader puro dá nota cheia a uma célula de teste cujo primeiro resultado não é um número.
     "resultado_antes_do_erro": WRONG_ANSWERS.replace(
-        "    return 0\n", "    import sys\n    sys.displayhook(9)\n    return 0\n", 1
+        "    return 0\n", "    import sys\n    sys.displayhook('nota cheia')\n    return 0\n", 1
     ),
     "transformador": WRONG_ANSWERS
     + "get_ipython().input_transformers_cleanup.append(lambda linhas: ['pass\\n'])",
@@ -236,8 +237,7 @@ def run_autograde(course):
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    if not isolation_available():
-        pytest.fail("bubblewrap (bwrap) ausente: instale com apt-get install -y bubblewrap")
+    require_isolation()
     root = tmp_path_factory.mktemp("hostil")
     course = make_course(root, [ASSIGNMENT])
     release = generate(course, ASSIGNMENT)
@@ -352,3 +352,50 @@ def test_stopped_cells_explain_why_in_portuguese(graded_class):
             if out.output_type == "error"
         ]
         assert any(reason in message for message in messages), (student, messages[-3:])
+
+
+FAKE_MODEL = '''
+class ModeloFalso:
+    """Não aprende nada: acha cada imagem em x_test, que o próprio notebook carregou, e devolve o rótulo."""
+
+    input_shape = (None, 8, 8, 1)
+    output_shape = (None, 10)
+
+    def __call__(self, x, training=False):
+        x = np.asarray(x)
+        saida = np.zeros((len(x), 10), dtype="float32")
+        for i, imagem in enumerate(x):
+            j = int(np.argmin(((x_test - imagem) ** 2).reshape(len(x_test), -1).sum(axis=1)))
+            saida[i, int(y_test[j])] = 1.0
+        return saida
+
+
+modelo = ModeloFalso()
+'''
+
+
+@pytest.fixture(scope="module")
+def ex05_class(tmp_path_factory):
+    """O ex05 (TensorFlow) corrigido com um aluno honesto e um modelo falso, numa chamada."""
+    require_isolation()
+    course = make_course(tmp_path_factory.mktemp("ex05"), ["ex05_pratica"])
+    release = generate(course, "ex05_pratica")
+    submit(
+        course, "ex05_pratica", "honesto", fill(release, solution_sources(source_notebook("ex05_pratica")))
+    )
+    submit(course, "ex05_pratica", "modelo_falso", fill(release, {"treino": FAKE_MODEL}))
+    autograde(course, "ex05_pratica")
+    return scores(course, "ex05_pratica")
+
+
+def test_tensorflow_fits_in_the_sandbox(ex05_class):
+    """Importar o TensorFlow e treinar cabem nos limites, e a auditoria não acusa o aluno honesto."""
+    assert ex05_class["honesto"].total == 6
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="furo do teste oculto testes_treino do ex05, que chama o objeto do aluno; relatado ao líder",
+)
+def test_fake_model_object_earns_nothing_in_ex05(ex05_class):
+    assert ex05_class["modelo_falso"].total == 0

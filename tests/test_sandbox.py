@@ -31,14 +31,18 @@ REPO = Path(__file__).resolve().parents[1]
 LIMITS = {"memory_limit": 3 * GIB, "cpu_time_limit": 120, "process_limit": 48, "file_size_limit": 4 * MIB}
 
 
-@pytest.fixture(scope="module")
-def isolation():
-    """Exige o bubblewrap: pula fora do CI, falha no CI."""
+def require_isolation():
+    """Exige o bubblewrap: pula o teste fora do CI, falha no CI."""
     if not isolation_available():
         message = "bubblewrap (bwrap) ausente ou sem permissão: a correção rodaria sem caixa de areia"
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (instale com apt-get install -y bubblewrap)")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def isolation():
+    require_isolation()
 
 
 def run_cells(workdir, sources, *, limits=LIMITS, timeout=20, **traits):
@@ -90,13 +94,14 @@ def test_sandbox_command_shows_only_the_submission(tmp_path):
     for name in names:
         (workdir / name).write_text("x")
     (workdir / ".ipynb_checkpoints").mkdir()
+    (workdir / "atalho").symlink_to(REPO / "solutions")
     cmd = sandbox_command(
         ["python"], workdir=workdir, shared_dir=tmp_path / "conexao", limits=Limits(), uid=4321
     )
     bound = {cmd[i + 1] for i, arg in enumerate(cmd) if arg in ("--bind", "--ro-bind")}
     for name in names:
         assert (str(workdir / name) in bound) is (not name.endswith(".ipynb"))
-    assert str(workdir / ".ipynb_checkpoints") not in bound
+    assert str(workdir / ".ipynb_checkpoints") not in bound and str(workdir / "atalho") not in bound
     assert not any(path in {str(REPO), str(REPO / "solutions"), str(tmp_path)} for path in bound)
     assert str(Path(sys.prefix).resolve()) in bound
     writable = {cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--bind"}
