@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint assignments venv browser vendor clean
+.PHONY: book test lint assignments venv system vendor clean
 
 venv: $(STAMP)
 
@@ -25,13 +25,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# Chromium do Debian para os testes de navegador (a Playwright não baixa navegadores aqui).
-browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Instale o Chromium (apt-get install chromium) para os testes de navegador."; fi; }
+# Pacotes do Debian que os testes usam: o Chromium (testes de navegador; a Playwright não baixa navegadores
+# aqui) e o bubblewrap (a caixa de areia da correção). Instalados com apt-get quando rodamos como root.
+SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap
+system:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Instale com apt-get:$$missing"; fi; fi
 
-test: $(STAMP) browser
+test: $(STAMP) system
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -41,9 +45,7 @@ lint: $(STAMP)
 
 # Regenera exercises/ (versão do aluno) a partir de solutions/ com o próprio nbgrader.
 assignments: $(STAMP)
-	@for d in solutions/*/; do \
-	  $(BIN)/nbgrader generate_assignment "$$(basename $$d)" --force --create || exit 1; \
-	done
+	$(BIN)/nbgrader generate_assignment "*" --force --no-db
 
 # Atualiza as cópias locais de MathJax e do gerenciador de widgets (o livro funciona sem internet).
 vendor:
