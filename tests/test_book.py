@@ -62,8 +62,11 @@ def test_split_myst_and_prose_numbers():
 
 @pytest.mark.parametrize("source", chapter_sources(), ids=lambda p: p.stem)
 def test_no_hand_typed_results_in_prose(source):
-    """Números ≥ 100 na prosa só se forem anos ou entradas que aparecem no código do capítulo."""
-    prose, code = split_myst(source.read_text(encoding="utf-8"))
+    """Números ≥ 100 na prosa: só anos ou entradas do código do capítulo (ou dos arquivos que ele inclui)."""
+    text = source.read_text(encoding="utf-8")
+    prose, code = split_myst(text)
+    for included in re.findall(r"```\{literalinclude\} (\S+)", text):
+        code += (source.parent / included).read_text(encoding="utf-8")
     code_literals = {int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", code.replace("_", ""))}
     typed = [
         token

@@ -503,6 +503,10 @@ def test_feedback_explains_failures_in_portuguese(turma, assignment):
         r"\b(não|deve|deveria|confere|esperad[oa]|confira|levant|alternativa)\b", re.IGNORECASE
     )
     assert [message for message in failures if not portuguese.search(message)] == []
+    page = feedback_html(turma, assignment, "parcial")
+    assert '<html lang="pt-BR">' in page and "Nota: " in page
+    english = ["Score:", "Test cell", "Student's answer", "Comments:", "(Top)"]
+    assert [phrase for phrase in english if phrase in _visible_text(page)] == []
 
 
 @pytest.mark.slow
