@@ -507,14 +507,18 @@ def _describe(value) -> str:
     return repr(value)
 
 
+def _copies(args: tuple) -> list:
+    """Os argumentos com cada ``numpy.ndarray`` copiado (quem os recebe não altera os originais)."""
+    return [arg.copy() if _numpy_type_name(arg) == "ndarray" else arg for arg in args]
+
+
 def _invoke(student_fn, args: tuple):
     """Chama a função do aluno com cópias dos arrays (ela não pode alterar as entradas da referência).
 
     Devolve ``(resultado, None)`` ou, se ela levantar uma exceção, ``(None, exceção)``.
     """
-    copies = [arg.copy() if _numpy_type_name(arg) == "ndarray" else arg for arg in args]
     try:
-        return student_fn(*copies), None
+        return student_fn(*_copies(args)), None
     except Exception as error:  # o erro do aluno vira uma mensagem de teste em português
         return None, error
 
@@ -538,10 +542,11 @@ def check_function(
 ) -> None:
     """Confere a função do aluno contra a referência em cada caso (lista de tuplas de argumentos).
 
-    A função do aluno é chamada primeiro em todos os casos, com cópias dos arrays; só depois a referência é
-    calculada. O tipo do resultado esperado define a comparação: ``int`` exige ``int`` igual, ``float`` aceita
-    número próximo, ``tuple`` exige tupla elemento a elemento, ``numpy.ndarray`` exige array do mesmo shape
-    com valores próximos.
+    A referência é calculada primeiro em todos os casos, com cópias dos arrays; só depois a função do aluno é
+    chamada (também com cópias): assim ela não consegue trocar a referência (ou o módulo de onde ela vem)
+    durante a chamada. O tipo do resultado esperado define a comparação: ``int`` exige ``int`` igual,
+    ``float`` aceita número próximo, ``tuple`` exige tupla elemento a elemento, ``numpy.ndarray`` exige
+    array do mesmo shape com valores próximos.
 
     Parameters
     ----------
@@ -577,6 +582,7 @@ def check_function(
     _check_environment()
     if not callable(student_fn):
         _fail(name, f"deve ser uma função; recebido: {_type_words(student_fn)}")
+    expected = [_canonical(reference_fn(*_copies(args)), "a referência") for args in cases]
     answers = []
     for args in cases:
         call = _call_text(name, args)
@@ -584,8 +590,8 @@ def check_function(
         if error is not None:
             _fail(call, f"levantou {_error_text(error)}", hint)
         answers.append((call, _canonical(result, call)))
-    for args, (call, answer) in zip(cases, answers, strict=True):
-        reason = _mismatch(answer, _canonical(reference_fn(*args), "a referência"), rtol, atol)
+    for (call, answer), reference in zip(answers, expected, strict=True):
+        reason = _mismatch(answer, reference, rtol, atol)
         if reason is not None:
             _fail(call, reason, hint)
 

@@ -3,21 +3,31 @@
 import contextlib
 import functools
 import http.server
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 
 
+@functools.cache
 def build_book() -> subprocess.CompletedProcess:
-    """Constrói o livro como `make book` (com -W: avisos são erros), reaproveitando o cache de execução."""
+    """Constrói o livro como `make book` (com -W: avisos são erros), uma vez por sessão de testes.
+
+    Os kernels herdam o ambiente: sem ``MPLBACKEND``, o matplotlib dos capítulos usa o backend inline e as
+    figuras aparecem nas saídas (com ``MPLBACKEND=Agg``, ``plt.show()`` não mostraria nada).
+    """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     return subprocess.run(
         [str(jupyter_book), "build", ".", "-W", "-n", "--keep-going"],
         cwd=ROOT,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=1800,
@@ -43,6 +53,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def chapter_pages() -> list[Path]:
-    """As páginas HTML dos capítulos listados no sumário."""
-    return sorted((HTML / "book").rglob("*.html"))
+def toc_files() -> list[str]:
+    """Os documentos do sumário (_toc.yml), sem extensão, na ordem do livro."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        for chapter in part["chapters"]:
+            files.append(chapter["file"])
+            files.extend(section["file"] for section in chapter.get("sections", []))
+    return files

@@ -16,6 +16,7 @@ import builtins
 import html
 import importlib
 import re
+import sys
 import time
 
 import numpy as np
@@ -590,6 +591,38 @@ def test_check_function_gives_the_student_copies():
 
     with pytest.raises(AssertionError, match="valores diferentes"):
         grading.check_function(student, lambda x: x * 2, cases, name="dobro")
+    assert all(np.abs(x).sum() > 0 for (x,) in cases)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_check_function_computes_the_reference_before_the_student_runs(seed, monkeypatch):
+    """Uma função que troca a referência durante a chamada e devolve o valor trocado é reprovada."""
+    shapes = importlib.import_module("cnn_lib.shapes")
+    monkeypatch.setattr(shapes, "output_size", shapes.output_size)  # a troca do aluno se desfaz no fim
+    rng = np.random.default_rng(seed)
+    cases = [(int(rng.integers(5, 40)), int(rng.integers(1, 4)) * 2 + 1) for _ in range(4)]
+
+    def student(n, kernel_size):
+        sys.modules["cnn_lib.shapes"].output_size = lambda *args, **kwargs: 0
+        return 0
+
+    with pytest.raises(
+        AssertionError, match=r"^tamanho_saida\(\d+, \d+\) não confere com o valor esperado\.$"
+    ):
+        grading.check_function(student, lambda n, k: shapes.output_size(n, k), cases, name="tamanho_saida")
+
+
+def test_check_function_gives_the_reference_copies():
+    """Uma referência que altera a entrada não muda o que o aluno recebe."""
+    rng = np.random.default_rng(1)
+    cases = [(rng.normal(size=(3, 5)),) for _ in range(3)]
+
+    def reference(x):
+        total = x.sum()
+        x[:] = 0
+        return total
+
+    grading.check_function(lambda x: x.sum(), reference, cases, name="soma")
     assert all(np.abs(x).sum() > 0 for (x,) in cases)
 
 

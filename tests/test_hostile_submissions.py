@@ -393,9 +393,5 @@ def test_tensorflow_fits_in_the_sandbox(ex05_class):
     assert ex05_class["honesto"].total == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="furo do teste oculto testes_treino do ex05, que chama o objeto do aluno; relatado ao líder",
-)
 def test_fake_model_object_earns_nothing_in_ex05(ex05_class):
     assert ex05_class["modelo_falso"].total == 0
