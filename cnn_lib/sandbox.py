@@ -435,15 +435,26 @@ def _message_size(msg):
 # "impressão digital" do que decide se um teste roda de verdade: os transformadores de entrada e de AST do
 # IPython, os métodos que executam células e mandam respostas, o mecanismo de importação que os testes ocultos
 # usam para recarregar o cnn_lib e, em cada módulo do cnn_lib usado como referência, de que arquivo vem cada
-# função (recarregar do disco não muda isso; trocar uma função por outra definida no notebook muda). Os
-# argumentos padrão prendem as funções embutidas originais.
+# função (recarregar do disco não muda isso; trocar uma função por outra definida no notebook muda). Se o
+# Keras já está importado (aqui ele nunca é importado: os exercícios sem TensorFlow continuam leves), também
+# confere os objetos do Keras que os testes ocultos do ex05 consultam: ``keras.Sequential``, ``keras.Model``,
+# o ``Functional``, as classes de ``keras.layers`` (cada uma no módulo de onde diz vir, e os métodos dela e
+# de todas as suas bases), ``keras.models.clone_model`` e as funções de ``keras.activations`` devem ter o
+# código nos arquivos do Keras ou do TensorFlow. Essa parte é a lista do que não vem de lá: vazia antes e
+# depois de importar o Keras, se nada foi trocado. Os argumentos padrão prendem as funções embutidas
+# originais e as pastas do Keras e do TensorFlow (achadas sem importá-los).
 _FINGERPRINT_SOURCE = """
 import cnn_lib.grading, cnn_lib.ops, cnn_lib.shapes
+
+_cnn_keras_roots = tuple(__import__("os").path.dirname(spec.origin) + "/" for spec in
+                         map(__import__("importlib.util").util.find_spec, ("keras", "tensorflow"))
+                         if spec and spec.origin)
 
 
 def _cnn_sandbox_fingerprint(_ip=get_ipython(), _sys=__import__("sys"), _il=__import__("importlib.util"),
                              _bi=__import__("builtins"), _id=id, _repr=repr, _type=type, _getattr=getattr,
-                             _vars=vars, _sorted=sorted, _set=set, _callable=callable):
+                             _vars=vars, _sorted=sorted, _set=set, _callable=callable, _isinstance=isinstance,
+                             _str=str, _all=all, _roots=_cnn_keras_roots):
     shell = ("run_cell", "run_cell_async", "_run_cell", "run_code", "run_ast_nodes", "transform_cell",
              "transform_ast", "showtraceback", "_showtraceback", "user_expressions", "ev", "should_run_async")
     kernel = ("do_execute", "execute_request", "send_response")
@@ -463,17 +474,50 @@ def _cnn_sandbox_fingerprint(_ip=get_ipython(), _sys=__import__("sys"), _il=__im
         spec = _il.util.find_spec(name)
         return spec.origin if spec else None
 
+    def code_files(value):
+        wrapped = ("__func__", "fget", "fset", "__wrapped__")
+        codes = [_getattr(f, "__code__", None) for f in [value, *(_getattr(value, n, None) for n in wrapped)]]
+        return [_getattr(code, "co_filename", None) for code in codes if code is not None]
+
+    def from_keras(files):
+        return _all(_isinstance(f, _str) and f.startswith(_roots) for f in files)
+
+    def at_home(cls):
+        module = _sys.modules.get(_getattr(cls, "__module__", None))
+        return (_isinstance(cls, _type) and from_keras([_getattr(module, "__file__", None)])
+                and _getattr(module, cls.__qualname__, None) is cls and cls.__qualname__ == cls.__name__)
+
+    def keras_intruders():
+        keras = _sys.modules.get("keras")
+        if keras is None:
+            return []
+        def at(path):
+            obj = keras
+            for part in path.split("."):
+                obj = _getattr(obj, part, None)
+            return obj
+        classes = [at(path) for path in ("Sequential", "Model", "src.models.functional.Functional")]
+        classes += [value for value in _vars(at("layers")).values() if _isinstance(value, _type)]
+        functions = [at("models.clone_model")]
+        functions += [value for value in _vars(at("activations")).values() if _callable(value)]
+        bad = [_id(f) for f in functions if not (code_files(f) and from_keras(code_files(f)))]
+        bad += [_id(cls) for cls in classes if not at_home(cls)]
+        bases = {_id(base): base for cls in classes if _isinstance(cls, _type) for base in cls.__mro__}
+        for base in bases.values():
+            bad += [_id(base) for value in _vars(base).values() if not from_keras(code_files(value))]
+        return _sorted(_set(bad))
+
     return _repr([
         [_id(f) for f in _ip.input_transformers_cleanup], [_id(f) for f in _ip.input_transformers_post],
         [_id(t) for t in _ip.ast_transformers], _ip.custom_exceptions, hooks(_ip, shell),
         hooks(_ip.kernel, kernel), hooks(_ip.kernel.session, ("send", "serialize", "sign")),
         _id(_il.reload), _id(_il.import_module), _id(_bi.__import__), _id(_bi.exec), _id(_bi.compile),
-        [origin(name) for name in modules], [sources(name) for name in modules],
+        [origin(name) for name in modules], [sources(name) for name in modules], keras_intruders(),
     ])
 
 
 __import__("builtins")._cnn_sandbox_fingerprint = _cnn_sandbox_fingerprint
-del _cnn_sandbox_fingerprint
+del _cnn_sandbox_fingerprint, _cnn_keras_roots
 """
 _FINGERPRINT_CALL = "_cnn_sandbox_fingerprint()"
 
@@ -495,8 +539,9 @@ class SandboxExecute(Execute):
       células de código seguintes recebem um erro em português: os testes que não rodaram valem zero e a
       correção segue para a próxima submissão;
     - depois de cada célula de teste, confere se o código do aluno alterou o IPython (transformadores de
-      entrada ou de AST, a execução de células, as respostas do kernel), a importação do ``cnn_lib`` ou as
-      funções dos seus módulos; se alterou, os testes daquela célula em diante valem zero;
+      entrada ou de AST, a execução de células, as respostas do kernel), a importação do ``cnn_lib``, as
+      funções dos seus módulos ou, se o Keras foi importado, os objetos dele que os testes do ex05 consultam;
+      se alterou, os testes daquela célula em diante valem zero;
     - numa célula que termina com erro, resultados (``execute_result``) são descartados, porque o nbgrader
       daria nota cheia ou parcial a uma célula cujo primeiro resultado aparecesse antes do erro;
     - a marca ``skip-execution`` vinda da submissão é ignorada (senão uma célula de teste marcada não rodaria
@@ -583,15 +628,16 @@ class SandboxExecute(Execute):
         return result.get("data", {}).get("text/plain", "erro: " + str(result.get("evalue")))
 
     def _audit(self):
-        """Para a correção se o IPython ou o ``cnn_lib`` mudaram desde o início do notebook."""
+        """Para a correção se o IPython, o ``cnn_lib`` ou o Keras mudaram desde o início do notebook."""
         fingerprint = self._user_expression("", _FINGERPRINT_CALL)
         if fingerprint is None:
             self._stop("o kernel parou de responder (por exemplo, um laço que ignora a interrupção)")
         elif fingerprint != self._fingerprint:
             self._stop(
-                "o código da submissão alterou o IPython, a importação ou as funções do cnn_lib (por "
-                "exemplo, com transformadores de entrada, trocando importlib.reload ou "
-                "cnn_lib.shapes.output_size); os testes deixaram de ser confiáveis"
+                "o código da submissão alterou o IPython, a importação, as funções do cnn_lib ou os objetos "
+                "do Keras usados na correção (por exemplo, com transformadores de entrada, trocando "
+                "importlib.reload, cnn_lib.shapes.output_size ou keras.models.clone_model); os testes "
+                "deixaram de ser confiáveis"
             )
 
     def _stop(self, reason):

@@ -343,15 +343,20 @@ def test_stopped_cells_explain_why_in_portuguese(graded_class):
         "laco_surdo": "não concluiu a célula",
     }
     for student, reason in expected.items():
-        nb = nbformat.read(autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-        messages = [
-            out.evalue
-            for cell in nb.cells
-            if cell.cell_type == "code"
-            for out in cell.outputs
-            if out.output_type == "error"
-        ]
+        messages = error_messages(autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
         assert any(reason in message for message in messages), (student, messages[-3:])
+
+
+def error_messages(path):
+    """As mensagens de erro das células de código de um notebook corrigido, em ordem."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        out.evalue
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
 
 
 FAKE_MODEL = '''
@@ -373,10 +378,42 @@ class ModeloFalso:
 modelo = ModeloFalso()
 '''
 
+# construir_modelo devolve um objeto com o que o teste antigo consultava (compiled, layers, count_params e uma
+# saída que soma 1), sem ser um modelo Keras.
+FAKE_BUILDER = """
+class ConstrutorFalso:
+    compiled = True
+    input_shape = (None, 8, 8, 1)
+    output_shape = (None, 10)
+    layers = [layers.Conv2D(4, 3)]
+
+    def count_params(self):
+        return 1000
+
+    def __call__(self, x, training=False):
+        return np.full((len(x), 10), 0.1, dtype="float32")
+
+
+def construir_modelo():
+    return ConstrutorFalso()
+"""
+
+# O mesmo objeto falso, com o Keras trocado para o teste oculto o aceitar: sem a auditoria, ganharia o ponto.
+KERAS_SWAPPED = (
+    FAKE_BUILDER
+    + """
+ConstrutorFalso.get_weights = lambda self: []
+ConstrutorFalso.set_weights = lambda self, pesos: None
+ConstrutorFalso._flatten_layers = lambda self, include_self=False: list(self.layers)
+keras.Sequential = ConstrutorFalso
+keras.models.clone_model = lambda modelo: modelo
+"""
+)
+
 
 @pytest.fixture(scope="module")
 def ex05_class(tmp_path_factory):
-    """O ex05 (TensorFlow) corrigido com um aluno honesto e um modelo falso, numa chamada."""
+    """O ex05 (TensorFlow) corrigido com um aluno honesto e três modelos falsos, numa chamada."""
     require_isolation()
     course = make_course(tmp_path_factory.mktemp("ex05"), ["ex05_pratica"])
     release = generate(course, "ex05_pratica")
@@ -384,14 +421,23 @@ def ex05_class(tmp_path_factory):
         course, "ex05_pratica", "honesto", fill(release, solution_sources(source_notebook("ex05_pratica")))
     )
     submit(course, "ex05_pratica", "modelo_falso", fill(release, {"treino": FAKE_MODEL}))
+    submit(course, "ex05_pratica", "construtor_falso", fill(release, {"construir_modelo": FAKE_BUILDER}))
+    submit(course, "ex05_pratica", "keras_trocado", fill(release, {"construir_modelo": KERAS_SWAPPED}))
     autograde(course, "ex05_pratica")
-    return scores(course, "ex05_pratica")
+    return {"course": course, "scores": scores(course, "ex05_pratica")}
 
 
 def test_tensorflow_fits_in_the_sandbox(ex05_class):
     """Importar o TensorFlow e treinar cabem nos limites, e a auditoria não acusa o aluno honesto."""
-    assert ex05_class["honesto"].total == 6
+    assert ex05_class["scores"]["honesto"].total == 6
 
 
-def test_fake_model_object_earns_nothing_in_ex05(ex05_class):
-    assert ex05_class["modelo_falso"].total == 0
+@pytest.mark.parametrize("student", ["modelo_falso", "construtor_falso", "keras_trocado"])
+def test_fake_model_object_earns_nothing_in_ex05(ex05_class, student):
+    assert ex05_class["scores"][student].total == 0
+
+
+def test_swapping_keras_stops_the_grading(ex05_class):
+    path = ex05_class["course"] / "autograded" / "keras_trocado" / "ex05_pratica" / "ex05_pratica.ipynb"
+    messages = error_messages(path)
+    assert any("objetos do Keras" in message for message in messages), messages[-3:]

@@ -286,10 +286,10 @@ def graded(source, points=1):
     return cell
 
 
-def run_graded(tmp_path, cells):
+def run_graded(tmp_path, cells, timeout=20):
     nb = new_notebook(cells=cells)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    SandboxExecute(timeout=20).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    SandboxExecute(timeout=timeout).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     return nb
 
 
@@ -323,6 +323,26 @@ def test_tampering_zeroes_the_test_cell_and_the_rest(isolation, tmp_path, tamper
     for cell in nb.cells[2:]:
         ename, evalue = errors_of(cell)[-1]
         assert ename == "ExecucaoInterrompida" and "alterou o IPython" in evalue
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "keras.models.clone_model = lambda modelo: modelo",
+        "keras.Model.__call__ = lambda self, *a, **k: 0",
+        "keras.Sequential = type('Sequential', (), {'compiled': True})",
+        "keras.layers.Extra = type('Extra', (keras.layers.Lambda,), {})",
+        "keras.activations.relu = lambda x: x",
+    ],
+)
+def test_keras_tampering_is_caught_once_keras_is_imported(isolation, tmp_path, tampering):
+    """Importar o Keras entre duas auditorias não acusa nada; trocar o que os testes do ex05 usam, sim."""
+    cells = [graded("print('antes')"), new_code_cell("import keras"), graded("x = 1")]
+    nb = run_graded(tmp_path, [*cells, new_code_cell(tampering), graded("y = 2")], timeout=120)
+    assert not any(errors_of(cell) for cell in nb.cells[:4]), [errors_of(cell) for cell in nb.cells]
+    ename, evalue = errors_of(nb.cells[4])[-1]
+    assert ename == "ExecucaoInterrompida" and "objetos do Keras" in evalue
 
 
 def test_honest_notebook_passes_the_audit(isolation, tmp_path):
