@@ -44,7 +44,7 @@ c.Validator.type_changed_warning = (
 # ocultos; ClearHiddenTests tira as regiões ocultas do código das células.
 c.GenerateFeedback.preprocessors = [GetGrades, sanitize_feedback, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 # A página de retorno com as frases do nbgrader («Score», «Test cell»...) em português.
-c.GenerateFeedback.exporter_class = "cnn_lib.feedback.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "cnn_grader.feedback.FeedbackExporter"
 
 # Limites de recursos para cada submissão (tempo, memória, processos, rede): ver o guia do instrutor.
 import os as _os

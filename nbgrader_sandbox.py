@@ -3,9 +3,8 @@
 
 Cada notebook de cada submissão roda num kernel isolado pelo bubblewrap (sem rede, sem ver as soluções, o
 gradebook nem as outras submissões), com limites de memória, CPU, processos, arquivos, saída e tempo total; se
-o kernel morre, as células que faltavam valem zero e a correção segue. Detalhes em ``cnn_lib/sandbox.py`` e no
-guia do instrutor. Pré-requisito no Linux: ``apt-get install -y bubblewrap`` (sem ele, só os limites valem,
-com um aviso no log).
+o kernel morre, as células que faltavam valem zero e a correção segue. Detalhes em
+``cnn_grader/sandbox.py`` e no guia do instrutor. Pré-requisito no Linux: ``apt-get install -y bubblewrap``.
 """
 
 from nbgrader.converters import Autograde
@@ -16,7 +15,7 @@ c = get_config()  # o nbgrader injeta get_config ao ler este arquivo
 # O Execute do nbgrader fixa kernel_manager_class no construtor, o que anula c.Execute.kernel_manager_class:
 # por isso trocamos o próprio pré-processador na lista do autograde, mantendo os demais e a ordem.
 c.Autograde.autograde_preprocessors = [
-    "cnn_lib.sandbox.SandboxExecute" if preprocessor is Execute else preprocessor
+    "cnn_grader.sandbox.SandboxExecute" if preprocessor is Execute else preprocessor
     for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 

@@ -1,4 +1,4 @@
-"""A caixa de areia da correção (``cnn_lib/sandbox.py``), peça por peça e com kernels de verdade.
+"""A caixa de areia da correção (``cnn_grader/sandbox.py``), peça por peça e com kernels de verdade.
 
 Os testes com kernel precisam do bubblewrap: fora do CI, sem ``bwrap`` utilizável, eles são pulados com um
 aviso; no CI (``CI=true``) falham, porque corrigir sem isolamento não é aceitável.
@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
-from cnn_lib.sandbox import (
+from cnn_grader.sandbox import (
     GIB,
     MIB,
     Limits,
@@ -132,7 +132,7 @@ def test_config_file_swaps_execute_for_the_sandbox():
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     chosen = config.Autograde.autograde_preprocessors
-    assert chosen[0] == "cnn_lib.sandbox.SandboxExecute" and chosen[1:] == default[1:]
+    assert chosen[0] == "cnn_grader.sandbox.SandboxExecute" and chosen[1:] == default[1:]
     assert config.SandboxKernelManager.memory_limit >= 3 * GIB
 
 
@@ -364,7 +364,7 @@ def test_honest_notebook_passes_the_audit(isolation, tmp_path):
 
 
 def test_without_bwrap_the_kernel_still_runs_with_limits(tmp_path, monkeypatch):
-    import cnn_lib.sandbox as sandbox
+    import cnn_grader.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "isolation_available", lambda: False)
     with pytest.warns(RuntimeWarning, match="caixa de areia INATIVA"):
@@ -376,7 +376,7 @@ def test_stop_kills_every_process_of_the_sandbox(isolation, tmp_path):
     """Nem um processo filho que abandona o grupo (setsid) sobrevive ao fim da caixa de areia."""
     import asyncio
 
-    from cnn_lib.sandbox import SANDBOX_UID_BASE, _tasks_of_user
+    from cnn_grader.sandbox import SANDBOX_UID_BASE, _tasks_of_user
 
     async def scenario():
         km = SandboxKernelManager(kernel_name="python3")

@@ -29,6 +29,7 @@ ValueError: processes deve ser um inteiro positivo; recebido: 0
 """
 
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -136,7 +137,7 @@ def _python_dirs():
         sys.base_prefix,
         sys.exec_prefix,
         sys.base_exec_prefix,
-        str(Path(__file__).parent),
+        str(Path(importlib.util.find_spec("cnn_lib").origin).parent),
     }
     resolved = {str(Path(path).resolve()) for path in candidates}
     return sorted(path for path in resolved if not path.startswith("/usr/"))
