@@ -7,6 +7,10 @@ para uma ``Conv2D`` com kernel 3×3, 32 canais de entrada e 64 filtros. As conta
 treináveis é a do Keras (médias e variâncias móveis da normalização em lote e camadas congeladas com
 ``trainable=False`` são não treináveis).
 
+Cada linha traz também o custo da camada para **uma** imagem: as multiplicações-somas (MACs, *multiply-adds*)
+dos pesos e a memória das ativações (os valores da saída, que o treino guarda para a retropropagação), como na
+tabela de memória da VGG das notas do CS231n.
+
 Uma camada de tipo desconhecido levanta ``TypeError`` com o nome do tipo: nunca é contada como zero em
 silêncio.
 """
@@ -16,11 +20,12 @@ import math
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import layers
 from keras.src.models.functional import Functional
 
 from cnn_lib._validation import received
-from cnn_lib.formatting import format_number
+from cnn_lib.formatting import format_decimal, format_number
 from cnn_lib.shapes import (
     batchnorm_params,
     conv_params,
@@ -30,9 +35,10 @@ from cnn_lib.shapes import (
     separable_params,
 )
 
-__all__ = ["ParamRow", "ParamSummary", "format_number", "summary"]
+__all__ = ["ParamRow", "ParamSummary", "format_bytes", "format_number", "summary"]
 
-_HEADERS = ("Camada", "Tipo", "Forma da saída", "Parâmetros", "Fórmula")
+_HEADERS = ("Camada", "Tipo", "Forma da saída", "Parâmetros", "MACs", "Memória", "Fórmula")
+_NUMERIC = (3, 4, 5)  # colunas alinhadas à direita
 
 
 def _size(variables) -> int:
@@ -96,6 +102,82 @@ def _batchnorm(layer) -> tuple[int, str]:
 
 def _no_weights(layer) -> tuple[int, str]:
     return 0, "0"
+
+
+def _spatial_size(shape) -> int:
+    """Posições de uma forma ``(None, ..., canais)``: o produto dos eixos entre o lote e os canais."""
+    return math.prod(shape[1:-1])
+
+
+def _conv_macs(layer) -> int:
+    # cada valor da saída soma kh·kw·(canais por grupo) produtos; a dilatação não muda a conta
+    *window, in_per_group, filters = layer.kernel.shape
+    return _spatial_size(layer.output.shape) * filters * math.prod(window) * in_per_group
+
+
+def _conv_transpose_macs(layer) -> int:
+    # cada valor da entrada espalha uma cópia do kernel (kh·kw·F) por canal de entrada
+    return _spatial_size(layer.input.shape) * math.prod(layer.kernel.shape)
+
+
+def _depthwise_macs(layer) -> int:
+    height, width, in_channels, multiplier = layer.kernel.shape
+    return _spatial_size(layer.output.shape) * height * width * in_channels * multiplier
+
+
+def _separable_macs(layer) -> int:
+    height, width, in_channels, multiplier = layer.depthwise_kernel.shape
+    filters = layer.pointwise_kernel.shape[-1]
+    positions = _spatial_size(layer.output.shape)
+    return positions * in_channels * multiplier * (height * width + filters)
+
+
+def _dense_macs(layer) -> int:
+    n_in, n_out = layer.kernel.shape
+    return math.prod(layer.output.shape[1:-1]) * n_in * n_out  # a Dense age em cada posição, se houver
+
+
+_MACS = {
+    layers.Conv1D: _conv_macs,
+    layers.Conv2D: _conv_macs,
+    layers.Conv2DTranspose: _conv_transpose_macs,
+    layers.DepthwiseConv2D: _depthwise_macs,
+    layers.SeparableConv2D: _separable_macs,
+    layers.Dense: _dense_macs,
+}
+
+
+def _macs_for(layer) -> int:
+    """Multiplicações-somas dos pesos para uma imagem; 0 nas camadas sem kernel (elemento a elemento)."""
+    for cls in type(layer).__mro__:
+        if cls in _MACS:
+            return _MACS[cls](layer)
+    return 0
+
+
+def format_bytes(count: int) -> str:
+    """Bytes em unidades decimais (B, kB, MB, GB), com vírgula decimal.
+
+    Parameters
+    ----------
+    count : int
+        Número de bytes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_bytes(12_845_056)
+    '12,8\xa0MB'
+    >>> format_bytes(512)
+    '512\xa0B'
+    """
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= size:
+            return f"{format_decimal(count / size, 1)}\u00a0{unit}"
+    return f"{format_number(count)}\u00a0B"
 
 
 _FORMULAS = {
@@ -162,6 +244,14 @@ class ParamRow:
         Parâmetros treináveis.
     non_trainable : int
         Parâmetros não treináveis.
+    macs : int
+        Multiplicações-somas dos pesos para uma imagem: :math:`H_s \\cdot W_s \\cdot C_s \\cdot k_h \\cdot k_w
+        \\cdot C_e` numa ``Conv2D``, :math:`N_e \\cdot N_s` numa ``Dense``; 0 em camadas sem kernel (pooling,
+        ativações, normalização em lote), cujas operações são elemento a elemento.
+    activations : int
+        Valores da saída para uma imagem (o produto da forma da saída sem o lote).
+    activation_bytes : int
+        Memória dessas ativações: ``activations`` vezes o tamanho do tipo da camada (4 bytes em ``float32``).
     """
 
     name: str
@@ -171,6 +261,9 @@ class ParamRow:
     formula: str
     trainable: int
     non_trainable: int
+    macs: int = 0
+    activations: int = 0
+    activation_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,16 +296,36 @@ class ParamSummary:
         """Parâmetros não treináveis (médias móveis, camadas congeladas)."""
         return sum(row.non_trainable for row in self.rows)
 
+    @property
+    def macs(self) -> int:
+        """Multiplicações-somas de uma passada de uma imagem pela rede (soma das camadas)."""
+        return sum(row.macs for row in self.rows)
+
+    @property
+    def activation_bytes(self) -> int:
+        """Memória das ativações de uma imagem, somada sobre as camadas (o que o treino guarda por imagem)."""
+        return sum(row.activation_bytes for row in self.rows)
+
     def _cells(self) -> list[tuple[str, ...]]:
         return [
-            (row.name, row.type, str(row.output_shape), format_number(row.params), row.formula)
+            (
+                row.name,
+                row.type,
+                str(row.output_shape),
+                format_number(row.params),
+                format_number(row.macs),
+                format_bytes(row.activation_bytes),
+                row.formula,
+            )
             for row in self.rows
         ]
 
-    def _footer(self) -> str:
+    def _footer(self) -> tuple[str, str]:
         return (
             f"Total de parâmetros: {format_number(self.total)} (treináveis: {format_number(self.trainable)}; "
-            f"não treináveis: {format_number(self.non_trainable)})"
+            f"não treináveis: {format_number(self.non_trainable)})",
+            f"Por imagem: {format_number(self.macs)} MACs e "
+            f"{format_bytes(self.activation_bytes)} de ativações",
         )
 
     def __str__(self) -> str:
@@ -221,22 +334,30 @@ class ParamSummary:
 
         def line(texts) -> str:
             aligned = [
-                text.rjust(w) if i == 3 else text.ljust(w)
+                text.rjust(w) if i in _NUMERIC else text.ljust(w)
                 for i, (text, w) in enumerate(zip(texts, widths, strict=True))
             ]
             return "  ".join(aligned).rstrip()
 
         rule = "-" * len(line(["-" * w for w in widths]))
-        return "\n".join([line(_HEADERS), rule, *(line(texts) for texts in cells), rule, self._footer()])
+        return "\n".join([line(_HEADERS), rule, *(line(texts) for texts in cells), rule, *self._footer()])
 
     def _repr_html_(self) -> str:
         def row(texts, tag: str) -> str:
-            return "<tr>" + "".join(f"<{tag}>{html.escape(text)}</{tag}>" for text in texts) + "</tr>"
+            right = ' style="text-align: right"'
+            cells = "".join(
+                f"<{tag}{right if i in _NUMERIC else ''}>{html.escape(text)}</{tag}>"
+                for i, text in enumerate(texts)
+            )
+            return f"<tr>{cells}</tr>"
 
         body = "".join(row(texts, "td") for texts in self._cells())
+        footer = "".join(
+            f'<tr><td colspan="{len(_HEADERS)}">{html.escape(text)}</td></tr>' for text in self._footer()
+        )
         return (
             f'<table class="cnn-lib-params"><thead>{row(_HEADERS, "th")}</thead><tbody>{body}</tbody>'
-            f'<tfoot><tr><td colspan="5">{html.escape(self._footer())}</td></tr></tfoot></table>'
+            f"<tfoot>{footer}</tfoot></table>"
         )
 
 
@@ -260,6 +381,7 @@ def _row(layer, prefix: str) -> ParamRow:
             "summary"
         )
     shape = tuple(layer.output.shape)
+    activations = math.prod(shape[1:])
     return ParamRow(
         name=prefix + layer.name,
         type=type(layer).__name__,
@@ -268,6 +390,9 @@ def _row(layer, prefix: str) -> ParamRow:
         formula=formula if count == 0 else f"{formula} = {format_number(count)}",
         trainable=_size(layer.trainable_weights),
         non_trainable=_size(layer.non_trainable_weights),
+        macs=_macs_for(layer),
+        activations=activations,
+        activation_bytes=activations * np.dtype(layer.compute_dtype).itemsize,
     )
 
 
@@ -310,6 +435,11 @@ def summary(model) -> ParamSummary:
     ``Rescaling``, ``Reshape`` e ``Lambda`` não têm parâmetros (uma camada com pesos inesperados levanta
     ``ValueError``).
 
+    Custo por imagem: a coluna MACs conta as multiplicações-somas dos pesos (numa ``Conv2D``,
+    :math:`H_s \\cdot W_s \\cdot C_s \\cdot k_h \\cdot k_w \\cdot C_e`; numa ``Dense``,
+    :math:`N_e \\cdot N_s`; o viés e as operações elemento a elemento ficam de fora) e a coluna Memória, os
+    bytes dos valores da saída.
+
     Parameters
     ----------
     model : keras.Sequential ou modelo funcional
@@ -331,18 +461,19 @@ def summary(model) -> ParamSummary:
     --------
     >>> from cnn_lib import models
     >>> print(summary(models.lenet5()))
-    Camada       Tipo              Forma da saída      Parâmetros  Fórmula
-    -------------------------------------------------------------------------------------
-    c1           Conv2D            (None, 28, 28, 6)          156  (5·5·1 + 1)·6 = 156
-    s2           AveragePooling2D  (None, 14, 14, 6)            0  0
-    c3           Conv2D            (None, 10, 10, 16)       2 416  (5·5·6 + 1)·16 = 2 416
-    s4           AveragePooling2D  (None, 5, 5, 16)             0  0
-    flatten      Flatten           (None, 400)                  0  0
-    c5           Dense             (None, 120)             48 120  (400 + 1)·120 = 48 120
-    f6           Dense             (None, 84)              10 164  (120 + 1)·84 = 10 164
-    predictions  Dense             (None, 10)                 850  (84 + 1)·10 = 850
-    -------------------------------------------------------------------------------------
+    Camada       Tipo              Forma da saída      Parâmetros     MACs  Memória  Fórmula
+    -------------------------------------------------------------------------------------------------------
+    c1           Conv2D            (None, 28, 28, 6)          156  117 600  18,8 kB  (5·5·1 + 1)·6 = 156
+    s2           AveragePooling2D  (None, 14, 14, 6)            0        0   4,7 kB  0
+    c3           Conv2D            (None, 10, 10, 16)       2 416  240 000   6,4 kB  (5·5·6 + 1)·16 = 2 416
+    s4           AveragePooling2D  (None, 5, 5, 16)             0        0   1,6 kB  0
+    flatten      Flatten           (None, 400)                  0        0   1,6 kB  0
+    c5           Dense             (None, 120)             48 120   48 000    480 B  (400 + 1)·120 = 48 120
+    f6           Dense             (None, 84)              10 164   10 080    336 B  (120 + 1)·84 = 10 164
+    predictions  Dense             (None, 10)                 850      840     40 B  (84 + 1)·10 = 850
+    -------------------------------------------------------------------------------------------------------
     Total de parâmetros: 61 706 (treináveis: 61 706; não treináveis: 0)
+    Por imagem: 416 520 MACs e 34,0 kB de ativações
     >>> summary(models.lenet5()).total
     61706
     """

@@ -312,14 +312,31 @@ def test_text_and_html_tables():
     result = summary(model)
     text = str(result)
     first, *_, last = text.splitlines()
-    assert first.split() == ["Camada", "Tipo", "Forma", "da", "saída", "Parâmetros", "Fórmula"]
-    assert last == f"Total de parâmetros: 61{NBSP}706 (treináveis: 61{NBSP}706; não treináveis: 0)"
+    assert first.split() == [
+        "Camada",
+        "Tipo",
+        "Forma",
+        "da",
+        "saída",
+        "Parâmetros",
+        "MACs",
+        "Memória",
+        "Fórmula",
+    ]
+    assert (
+        text.splitlines()[-2]
+        == f"Total de parâmetros: 61{NBSP}706 (treináveis: 61{NBSP}706; não treináveis: 0)"
+    )
+    assert last == f"Por imagem: 416{NBSP}520 MACs e 34,0{NBSP}kB de ativações"
     assert f"(400 + 1)·120 = 48{NBSP}120" in text
+    assert f"48{NBSP}000    480{NBSP}B" in text  # c5: 400·120 MACs, 120 valores float32
     page = result._repr_html_()
     assert page.startswith("<table") and page.endswith("</table>")
-    for header in ("Camada", "Tipo", "Forma da saída", "Parâmetros", "Fórmula"):
+    for header in ("Camada", "Tipo", "Forma da saída", "Fórmula"):
         assert f"<th>{header}</th>" in page
-    assert page.count("<tr>") == len(result.rows) + 2
+    for header in ("Parâmetros", "MACs", "Memória"):
+        assert f'<th style="text-align: right">{header}</th>' in page
+    assert page.count("<tr>") == len(result.rows) + 3
     weird = keras.Sequential([keras.Input((3,)), layers.Dense(2, name="a<b")])
     assert "a&lt;b" in summary(weird)._repr_html_()
 
@@ -330,3 +347,86 @@ def test_format_number():
         text = format_number(int(value))
         assert int(text.replace(NBSP, "")) == value
         assert all(len(group) == 3 for group in text.split(NBSP)[1:])
+
+
+# --- custo por camada: multiplicações-somas (MACs) e memória das ativações
+
+
+@pytest.mark.parametrize(
+    ("layer", "input_shape", "macs", "activations"),
+    [
+        # Conv2D: H_s·W_s·C_s·k_h·k_w·C_e (o viés não multiplica nada)
+        (layers.Conv2D(64, 3), (8, 8, 32), 6 * 6 * 64 * 3 * 3 * 32, 6 * 6 * 64),
+        (layers.Conv2D(64, 3, strides=2, padding="same"), (8, 8, 32), 4 * 4 * 64 * 3 * 3 * 32, 4 * 4 * 64),
+        (layers.Conv2D(4, 3, dilation_rate=2), (9, 9, 2), 5 * 5 * 4 * 3 * 3 * 2, 5 * 5 * 4),
+        (layers.Conv2D(8, (3, 5), groups=2), (8, 8, 4), 6 * 4 * 8 * 3 * 5 * 2, 6 * 4 * 8),
+        (layers.Conv2D(16, 1), (7, 7, 64), 7 * 7 * 16 * 64, 7 * 7 * 16),
+        (layers.Conv1D(16, 5), (20, 8), 16 * 16 * 5 * 8, 16 * 16),
+        # transposta: cada valor da entrada espalha k_h·k_w·C_s produtos
+        (layers.Conv2DTranspose(64, 2, strides=2), (4, 4, 128), 4 * 4 * 128 * 2 * 2 * 64, 8 * 8 * 64),
+        (layers.DepthwiseConv2D(3), (8, 8, 32), 6 * 6 * 32 * 3 * 3, 6 * 6 * 32),
+        (layers.DepthwiseConv2D(3, depth_multiplier=2), (8, 8, 32), 6 * 6 * 64 * 3 * 3, 6 * 6 * 64),
+        (layers.SeparableConv2D(64, 3), (8, 8, 32), 6 * 6 * 32 * 3 * 3 + 6 * 6 * 32 * 64, 6 * 6 * 64),
+        (layers.Dense(10), (128,), 128 * 10, 10),
+        (layers.Dense(10), (4, 128), 4 * 128 * 10, 4 * 10),
+        (layers.MaxPooling2D(2), (8, 8, 64), 0, 4 * 4 * 64),
+        (layers.BatchNormalization(), (8, 8, 64), 0, 8 * 8 * 64),
+        (layers.ReLU(), (8, 8, 64), 0, 8 * 8 * 64),
+    ],
+)
+def test_macs_and_activations_equal_hand_counts(layer, input_shape, macs, activations):
+    (row,) = summary(keras.Sequential([keras.Input(input_shape), layer])).rows
+    assert (row.macs, row.activations, row.activation_bytes) == (macs, activations, 4 * activations)
+
+
+def test_cost_of_vgg16_equals_the_known_counts():
+    """A VGG16 em 224×224×3, contada à mão bloco a bloco: ~15,5 bilhões de MACs e ~15,1 milhões de valores."""
+    result = summary(models.vgg16())
+    blocks = [(224, 64, 2), (112, 128, 2), (56, 256, 3), (28, 512, 3), (14, 512, 3)]  # (n, filtros, convs)
+    macs, values, channels = 0, 0, 3
+    for n, filters, convs in blocks:
+        for _ in range(convs):
+            macs += n * n * filters * 3 * 3 * channels
+            values += n * n * filters
+            channels = filters
+        values += (n // 2) * (n // 2) * filters  # o pooling máximo 2×2 do fim do bloco
+    macs += 7 * 7 * 512 * 4096 + 4096 * 4096 + 4096 * 1000
+    values += 7 * 7 * 512 + 4096 + 4096 + 1000  # achatamento e as três densas
+    assert result.macs == macs == 15_470_264_320
+    assert sum(row.activations for row in result.rows) == values == 15_112_168
+    assert result.activation_bytes == 4 * values
+
+
+def _tf_conv_flops(model) -> int:
+    """Operações de ponto flutuante das Conv2D/MatMul do grafo do TensorFlow, segundo o seu perfilador."""
+    tf = pytest.importorskip("tensorflow")
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    spec = tf.TensorSpec((1, *model.input_shape[1:]), tf.float32)
+    graph = convert_variables_to_constants_v2(tf.function(model).get_concrete_function(spec)).graph
+    builder = tf.compat.v1.profiler.ProfileOptionBuilder
+    options = builder(builder.float_operation()).with_empty_output().build()
+    profile = tf.compat.v1.profiler.profile(graph=graph, options=options, cmd="op")
+    return sum(node.total_float_ops for node in profile.children if node.name in ("Conv2D", "MatMul"))
+
+
+def test_macs_equal_the_tensorflow_profiler():
+    """O perfilador conta 2 operações (multiplicação e soma) por MAC nas Conv2D e nas Dense.
+
+    Sem grupos nem dilatação: o TensorFlow faz a convolução dilatada com ``SpaceToBatchND``, que calcula
+    posições a mais no preenchimento, e o perfilador conta a convolução agrupada como se não tivesse grupos.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input((15, 13, 3)),
+            layers.Conv2D(8, 3, use_bias=False),
+            layers.Conv2D(6, (3, 2), strides=2, padding="same", use_bias=False),
+            layers.Conv2D(5, 3, padding="same", use_bias=False),
+            layers.Conv2D(7, 1, use_bias=False),
+            layers.Flatten(),
+            layers.Dense(4, use_bias=False),
+        ]
+    )
+    flops = _tf_conv_flops(model)
+    assert flops > 0
+    assert flops == 2 * summary(model).macs
