@@ -33,9 +33,13 @@ from cnn_lib._validation import (
 __all__ = [
     "BatchNormOutput",
     "avg_pool2d",
+    "avg_pool2d_backward",
+    "avg_pool2d_backward_naive",
     "batch_norm",
     "conv1d",
     "conv2d",
+    "conv2d_backward",
+    "conv2d_backward_naive",
     "conv2d_naive",
     "conv2d_transpose",
     "convolve2d",
@@ -44,6 +48,8 @@ __all__ = [
     "global_avg_pool2d",
     "global_max_pool2d",
     "max_pool2d",
+    "max_pool2d_backward",
+    "max_pool2d_backward_naive",
     "relu",
     "separable_conv2d",
     "sigmoid",
@@ -932,3 +938,376 @@ def dropout(x, rate: float, *, training: bool = True, seed=None) -> np.ndarray:
         seed = check_int(seed, "seed", minimum=0)
     keep = np.random.default_rng(seed).random(x.shape) >= rate
     return np.where(keep, x / (1 - rate), 0).astype(x.dtype)
+
+
+# --- retropropagação (backward): gradientes da perda em relação às entradas de cada operação
+#
+# Cada função recebe ``dout`` (∂L/∂Y, o gradiente que chega da camada seguinte, com a forma da saída da
+# operação de ida) e as mesmas entradas e argumentos da ida, e devolve ∂L/∂X (e, na convolução, também ∂L/∂K
+# e ∂L/∂b).
+
+
+def _check_dout(dout, batched_shape: tuple[int, ...], restore: Callable) -> np.ndarray:
+    """Confere que ``dout`` tem a forma da saída da ida e o devolve com os eixos de lote e de canais."""
+    expected = restore(np.broadcast_to(np.float32(0), batched_shape)).shape
+    dout = as_array(dout, "dout")
+    if dout.shape != expected:
+        raise ValueError(
+            f"dout deve ter a forma da saída da operação de ida, {expected}; recebido: shape {dout.shape}"
+        )
+    return dout.reshape(batched_shape)
+
+
+def _leading_pads(padding, sizes, windows, strides, dilation) -> tuple[int, int]:
+    """Zeros postos antes (em cima, à esquerda) pela ida: onde a entrada começa na entrada preenchida."""
+    pads = check_padding(padding)
+    if pads == "valid":
+        return 0, 0
+    if pads == "same":
+        pads = _same_pads(sizes, windows, strides, dilation)
+    return pads[0][0], pads[1][0]
+
+
+class _ConvBackward(NamedTuple):
+    """O que as duas versões de :func:`conv2d_backward` compartilham: a ida preparada e ``dout`` validado."""
+
+    setup: _Setup
+    dout: np.ndarray  # (N, H', W', F)
+    x_hw: tuple[int, int]  # altura e largura da entrada sem preenchimento
+    offset: tuple[int, int]  # onde a entrada começa dentro de setup.x
+
+
+def _prepare_conv_backward(dout, x, kernel, strides, padding, dilation_rate) -> _ConvBackward:
+    setup = _setup_conv2d(x, kernel, strides, padding, dilation_rate)
+    batched = (setup.x.shape[0], *setup.out_hw, setup.kernel.shape[3])
+    dout = _check_dout(dout, batched, setup.restore)
+    dout = dout.astype(float_dtype(dout, setup.kernel), copy=False)
+    x_hw = tuple(np.shape(x)[:2] if np.ndim(x) == 2 else np.shape(x)[-3:-1])
+    offset = _leading_pads(padding, x_hw, setup.kernel.shape[:2], setup.strides, setup.dilation)
+    return _ConvBackward(setup, dout, x_hw, offset)
+
+
+def _conv_gradients(prep: _ConvBackward, dx_padded, dkernel, dbias, kernel_ndim: int):
+    """Corta o preenchimento de ∂L/∂X e devolve os três gradientes na forma das entradas da ida."""
+    (top, left), (height, width) = prep.offset, prep.x_hw
+    dx = prep.setup.restore(dx_padded[:, top : top + height, left : left + width])
+    if kernel_ndim == 2:  # kernel de ensino (kh, kw): um filtro, sem eixos de canais
+        return dx, dkernel[:, :, 0, 0], dbias.reshape(())
+    return dx, dkernel, dbias
+
+
+def conv2d_backward(dout, x, kernel, *, strides=1, padding="valid", dilation_rate=1):
+    """Retropropagação de :func:`conv2d`: os gradientes da perda em relação à entrada, ao kernel e ao viés.
+
+    Com :math:`\\partial L/\\partial Y` (``dout``) vindo da camada seguinte e
+    :math:`Y_{i,j,f} = b_f + \\sum_{u,v,c} X_{s i + d u,\\, s j + d v,\\, c}\\, K_{u,v,c,f}`:
+
+    - :math:`\\partial L/\\partial K_{u,v,c,f} = \\sum_{n,i,j} X_{s i + d u,\\, s j + d v,\\, c}\\,
+      (\\partial L/\\partial Y)_{i,j,f}`: a correlação da entrada com o gradiente da saída;
+    - :math:`\\partial L/\\partial X`: cada :math:`(\\partial L/\\partial Y)_{i,j,f}` devolve uma cópia do
+      kernel, multiplicada por ele, à janela que produziu :math:`Y_{i,j,f}` (a convolução transposta); com
+      passo 1, é a convolução "cheia" de :math:`\\partial L/\\partial Y` com o kernel girado 180°;
+    - :math:`\\partial L/\\partial b_f = \\sum_{n,i,j} (\\partial L/\\partial Y)_{i,j,f}`.
+
+    Vetorizada como a ida (im2col): :math:`\\partial L/\\partial K` e as colunas de
+    :math:`\\partial L/\\partial X` saem de duas multiplicações de matrizes.
+
+    Parameters
+    ----------
+    dout : array_like
+        :math:`\\partial L/\\partial Y`, com a forma da saída de ``conv2d(x, kernel, ...)``.
+    x, kernel : array_like
+        As entradas da ida, como em :func:`conv2d` (entradas 2-D de ensino também servem).
+    strides, padding, dilation_rate
+        Os mesmos da ida, como em :func:`conv2d`.
+
+    Returns
+    -------
+    dx : numpy.ndarray
+        :math:`\\partial L/\\partial X`, com a forma de ``x``.
+    dkernel : numpy.ndarray
+        :math:`\\partial L/\\partial K`, com a forma de ``kernel``.
+    dbias : numpy.ndarray
+        :math:`\\partial L/\\partial b`, ``(F,)`` (um escalar com entradas 2-D).
+
+    Examples
+    --------
+    Com :math:`L = \\sum Y`, ``dout`` é só de uns: cada peso recebe a soma dos pixels que ele tocou, e cada
+    pixel, a soma dos pesos que o tocaram.
+
+    >>> import numpy as np
+    >>> imagem = np.arange(9.0).reshape(3, 3)
+    >>> dx, dk, db = conv2d_backward(np.ones((2, 2)), imagem, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> dk                      # soma de cada janela 2×2 da imagem
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> dx
+    array([[ 1.,  3.,  2.],
+           [ 4., 10.,  6.],
+           [ 3.,  7.,  4.]])
+    >>> float(db)               # quatro posições da saída
+    4.0
+    """
+    prep = _prepare_conv_backward(dout, x, kernel, strides, padding, dilation_rate)
+    setup, dout = prep.setup, prep.dout
+    kh, kw, channels, filters = setup.kernel.shape
+    rows = dout.reshape(-1, filters)  # uma linha por posição da saída
+    # ∂L/∂K: as janelas da entrada (im2col), transpostas, vezes ∂L/∂Y
+    cols = _patches(setup).reshape(rows.shape[0], -1)
+    dkernel = (cols.T @ rows).reshape(setup.kernel.shape)
+    # ∂L/∂X: cada posição da saída devolve ∂L/∂Y · kernel à sua janela; as janelas se somam onde se sobrepõem
+    dcols = (rows @ setup.kernel.reshape(-1, filters).T).reshape(*dout.shape[:3], kh, kw, channels)
+    dx_padded = np.zeros_like(setup.x)
+    (dh, dw) = setup.dilation
+    for u in range(kh):
+        for v in range(kw):
+            _window(dx_padded, u * dh, v * dw, setup.strides, setup.out_hw)[...] += dcols[:, :, :, u, v]
+    dbias = rows.sum(axis=0)
+    return _conv_gradients(prep, dx_padded, dkernel, dbias, np.ndim(kernel))
+
+
+def conv2d_backward_naive(dout, x, kernel, *, strides=1, padding="valid", dilation_rate=1):
+    """Retropropagação da convolução com laços explícitos; mesmo resultado de :func:`conv2d_backward`.
+
+    É a :func:`conv2d_naive` de trás para a frente: cada termo
+    ``x_pad[n, i·s + u·d, j·s + v·d] @ kernel[u, v]`` da ida devolve ``dout[n, i, j]`` aos dois fatores.
+
+    Parameters
+    ----------
+    dout, x, kernel, strides, padding, dilation_rate
+        Como em :func:`conv2d_backward`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(dx, dkernel, dbias)``, como em :func:`conv2d_backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dx, dk, db = conv2d_backward_naive(np.ones((2, 2)), np.arange(9.0).reshape(3, 3), np.ones((2, 2)))
+    >>> dk
+    array([[ 8., 12.],
+           [20., 24.]])
+    """
+    prep = _prepare_conv_backward(dout, x, kernel, strides, padding, dilation_rate)
+    setup, dout = prep.setup, prep.dout
+    x_pad, kernel4 = setup.x, setup.kernel
+    (sh, sw), (dh, dw), (oh, ow) = setup.strides, setup.dilation, setup.out_hw
+    kh, kw = kernel4.shape[:2]
+    dx_pad, dkernel = np.zeros_like(x_pad), np.zeros_like(kernel4)
+    for n in range(x_pad.shape[0]):  # cada imagem do lote
+        for i in range(oh):  # cada posição da saída
+            for j in range(ow):
+                for a in range(kh):  # cada elemento do kernel
+                    for b in range(kw):
+                        row, col = i * sh + a * dh, j * sw + b * dw  # o pixel que (a, b) cobriu na ida
+                        # ida: out[n, i, j] += x_pad[n, row, col] @ kernel[a, b]  ((C,) @ (C, F))
+                        dkernel[a, b] += np.outer(x_pad[n, row, col], dout[n, i, j])
+                        dx_pad[n, row, col] += kernel4[a, b] @ dout[n, i, j]
+    dbias = dout.sum(axis=(0, 1, 2))
+    return _conv_gradients(prep, dx_pad, dkernel, dbias, np.ndim(kernel))
+
+
+class _PoolSetup(NamedTuple):
+    x: np.ndarray  # (N, H + preenchimento, W + preenchimento, C), preenchida com ``fill``
+    window: tuple[int, int]
+    strides: tuple[int, int]
+    out_hw: tuple[int, int]
+    offset: tuple[int, int]  # onde a entrada começa dentro de x
+    x_hw: tuple[int, int]
+    restore: Callable
+
+
+def _setup_pool(x, pool_size, strides, padding, fill: float) -> _PoolSetup:
+    """Valida os argumentos como :func:`max_pool2d` e prepara a entrada preenchida com ``fill``."""
+    x = as_array(x, "x", (2, 3, 4))
+    x, restore = _batched(x.astype(float_dtype(x), copy=False), 2)
+    window = as_pair(pool_size, "pool_size")
+    strides = window if strides is None else as_pair(strides, "strides")
+    if not (isinstance(padding, str) and padding.lower() in ("valid", "same")):
+        error = ValueError if isinstance(padding, str) else TypeError
+        raise error(f'padding deve ser "valid" ou "same" no pooling; recebido: {received(padding)}')
+    pads = ((0, 0), (0, 0))
+    if padding.lower() == "same":
+        pads = _same_pads(x.shape[1:3], window, strides, (1, 1))
+    out_hw = _output_sizes(x.shape[1:3], window, strides, pads, (1, 1), f"pool_size={received(pool_size)}")
+    padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill)
+    offset = (pads[0][0], pads[1][0])
+    return _PoolSetup(padded, window, strides, out_hw, offset, x.shape[1:3], restore)
+
+
+def _pool_dout(dout, s: _PoolSetup) -> np.ndarray:
+    dout = _check_dout(dout, (s.x.shape[0], *s.out_hw, s.x.shape[3]), s.restore)
+    return dout.astype(float_dtype(dout, s.x), copy=False)
+
+
+def _unpad(dx_padded: np.ndarray, s: _PoolSetup) -> np.ndarray:
+    (top, left), (height, width) = s.offset, s.x_hw
+    return s.restore(dx_padded[:, top : top + height, left : left + width])
+
+
+def max_pool2d_backward(dout, x, *, pool_size=2, strides=None, padding="valid") -> np.ndarray:
+    """Retropropagação de :func:`max_pool2d`: o gradiente de cada janela vai só para a posição do máximo.
+
+    Os outros valores da janela não mudaram a saída, logo recebem zero. Se o máximo aparece em mais de uma
+    posição da janela, o gradiente vai para a primeira (varrendo linha a linha), como no TensorFlow; com
+    janelas sobrepostas, um pixel que é o máximo de várias janelas recebe a soma dos gradientes delas.
+
+    Parameters
+    ----------
+    dout : array_like
+        :math:`\\partial L/\\partial Y`, com a forma da saída de ``max_pool2d(x, ...)``.
+    x : array_like
+        A entrada da ida.
+    pool_size, strides, padding
+        Os mesmos da ida, como em :func:`max_pool2d`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\partial L/\\partial X`, com a forma de ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 3, 2, 0],
+    ...               [4, 2, 1, 1],
+    ...               [0, 1, 5, 6],
+    ...               [2, 2, 7, 8]])
+    >>> max_pool2d_backward(np.array([[10, 20], [30, 40]]), x)
+    array([[ 0.,  0., 20.,  0.],
+           [10.,  0.,  0.,  0.],
+           [ 0.,  0.,  0.,  0.],
+           [30.,  0.,  0., 40.]], dtype=float32)
+    """
+    s = _setup_pool(x, pool_size, strides, padding, -np.inf)
+    dout = _pool_dout(dout, s)
+    maxima = _window(s.x, 0, 0, s.strides, s.out_hw).copy()
+    for u in range(s.window[0]):
+        for v in range(s.window[1]):
+            np.maximum(maxima, _window(s.x, u, v, s.strides, s.out_hw), out=maxima)
+    dx = np.zeros(s.x.shape, dtype=dout.dtype)
+    pending = np.ones(maxima.shape, dtype=bool)  # janelas cujo máximo ainda não recebeu o gradiente
+    for u in range(s.window[0]):
+        for v in range(s.window[1]):
+            here = pending & (_window(s.x, u, v, s.strides, s.out_hw) == maxima)
+            _window(dx, u, v, s.strides, s.out_hw)[...] += np.where(here, dout, 0)
+            pending &= ~here
+    return _unpad(dx, s)
+
+
+def max_pool2d_backward_naive(dout, x, *, pool_size=2, strides=None, padding="valid") -> np.ndarray:
+    """Retropropagação do max pooling com laços explícitos; mesmo resultado de :func:`max_pool2d_backward`.
+
+    Parameters
+    ----------
+    dout, x, pool_size, strides, padding
+        Como em :func:`max_pool2d_backward`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_pool2d_backward_naive(np.ones((1, 1)), np.array([[1.0, 5.0], [2.0, 3.0]]))
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    s = _setup_pool(x, pool_size, strides, padding, -np.inf)
+    dout = _pool_dout(dout, s)
+    (kh, kw), (sh, sw), (oh, ow) = s.window, s.strides, s.out_hw
+    dx = np.zeros(s.x.shape, dtype=dout.dtype)
+    for n in range(s.x.shape[0]):
+        for i in range(oh):
+            for j in range(ow):
+                for c in range(s.x.shape[3]):
+                    janela = s.x[n, i * sh : i * sh + kh, j * sw : j * sw + kw, c]
+                    a, b = np.unravel_index(np.argmax(janela), janela.shape)  # a primeira posição do máximo
+                    dx[n, i * sh + a, j * sw + b, c] += dout[n, i, j, c]
+    return _unpad(dx, s)
+
+
+def _window_counts(s: _PoolSetup) -> np.ndarray:
+    """Quantas células reais (não preenchidas) cada janela tem: o divisor da média, ``(H', W')``."""
+    real = np.zeros(s.x.shape[1:3])
+    (top, left), (height, width) = s.offset, s.x_hw
+    real[top : top + height, left : left + width] = 1
+    counts = np.zeros(s.out_hw)
+    for u in range(s.window[0]):
+        for v in range(s.window[1]):
+            counts += _window(real[None], u, v, s.strides, s.out_hw)[0]
+    return counts[None, :, :, None]
+
+
+def avg_pool2d_backward(dout, x, *, pool_size=2, strides=None, padding="valid") -> np.ndarray:
+    """Retropropagação de :func:`avg_pool2d`: o gradiente de cada janela é dividido igualmente pelas células.
+
+    Cada célula real da janela pesou :math:`1/\\text{contagem}` na média, então recebe
+    ``dout / contagem``; com ``padding="same"``, a contagem é só das células reais, como na ida.
+
+    Parameters
+    ----------
+    dout : array_like
+        :math:`\\partial L/\\partial Y`, com a forma da saída de ``avg_pool2d(x, ...)``.
+    x : array_like
+        A entrada da ida (só a forma importa).
+    pool_size, strides, padding
+        Os mesmos da ida, como em :func:`avg_pool2d`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\partial L/\\partial X`, com a forma de ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool2d_backward(np.array([[4.0, 8.0]]), np.zeros((2, 4)))
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
+    """
+    s = _setup_pool(x, pool_size, strides, padding, 0.0)
+    dout = _pool_dout(dout, s)
+    share = (dout / _window_counts(s)).astype(dout.dtype)
+    dx = np.zeros(s.x.shape, dtype=dout.dtype)
+    for u in range(s.window[0]):
+        for v in range(s.window[1]):
+            _window(dx, u, v, s.strides, s.out_hw)[...] += share
+    return _unpad(dx, s)
+
+
+def avg_pool2d_backward_naive(dout, x, *, pool_size=2, strides=None, padding="valid") -> np.ndarray:
+    """Retropropagação do pooling médio com laços explícitos; mesmo resultado de :func:`avg_pool2d_backward`.
+
+    Parameters
+    ----------
+    dout, x, pool_size, strides, padding
+        Como em :func:`avg_pool2d_backward`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool2d_backward_naive(np.array([[4.0]]), np.zeros((2, 2)))
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    s = _setup_pool(x, pool_size, strides, padding, 0.0)
+    dout = _pool_dout(dout, s)
+    (kh, kw), (sh, sw), (oh, ow) = s.window, s.strides, s.out_hw
+    (top, left), (height, width) = s.offset, s.x_hw
+    dx = np.zeros(s.x.shape, dtype=dout.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            rows = [r for r in range(i * sh, i * sh + kh) if top <= r < top + height]  # só as células reais
+            cols = [c for c in range(j * sw, j * sw + kw) if left <= c < left + width]
+            for r in rows:
+                for c in cols:
+                    dx[:, r, c] += dout[:, i, j] / (len(rows) * len(cols))
+    return _unpad(dx, s)
