@@ -54,7 +54,7 @@ def format_decimal(value: float, digits: int = 2) -> str:
 
 
 def format_percent(fraction: float, digits: int = 1) -> str:
-    """Fração como porcentagem, com vírgula decimal e espaço antes de «%»: ``0.958`` vira ``95,8 %``.
+    """Fração como porcentagem, com vírgula decimal e espaço antes de “%”: ``0.958`` vira ``95,8 %``.
 
     Parameters
     ----------

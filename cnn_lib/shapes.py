@@ -2,22 +2,23 @@ r"""Aritmética das camadas convolucionais: tamanhos de saída, preenchimento, c
 
 Inteiros entram, inteiros saem; nada aqui depende de TensorFlow. As relações são as de Dumoulin & Visin
 ("A guide to convolution arithmetic for deep learning"), escritas uma única vez e usadas por todo o curso.
-Numa dimensão de tamanho :math:`n`, com kernel :math:`k`, passo (stride) :math:`s`, dilatação :math:`d` e
-preenchimento (padding) :math:`p_a` antes e :math:`p_d` depois:
+A notação é a do curso (página "Notação" do livro). Numa dimensão de tamanho :math:`n`, com kernel :math:`k`,
+passo (stride) :math:`s`, dilatação :math:`d` e :math:`p` zeros de cada lado (preenchimento, padding):
 
 .. math::
 
     k_{ef} = d\,(k - 1) + 1, \qquad
-    n_{saída} = \left\lfloor \frac{n + p_a + p_d - k_{ef}}{s} \right\rfloor + 1 .
+    n_s = \left\lfloor \frac{n + 2p - k_{ef}}{s} \right\rfloor + 1 .
 
-``padding="valid"`` é :math:`p_a = p_d = 0`; ``padding="same"`` (regra do TensorFlow) escolhe o menor
-preenchimento que dá :math:`n_{saída} = \lceil n / s \rceil`, pondo a sobra embaixo/à direita;
-``padding="causal"`` (1-D) põe :math:`k_{ef} - 1` zeros só antes. A convolução transposta inverte a relação:
-:math:`n_{saída} = (n - 1)\,s + k_{ef} - 2p + \text{output\_padding}`.
+Com preenchimento assimétrico, :math:`p_a` zeros antes e :math:`p_d` depois, :math:`2p` vira
+:math:`p_a + p_d`. ``padding="valid"`` é :math:`p = 0`; ``padding="same"`` (regra do TensorFlow) escolhe o
+menor preenchimento que dá :math:`n_s = \lceil n / s \rceil`, pondo a sobra embaixo/à direita; ``padding="causal"`` (1-D) põe
+:math:`k_{ef} - 1` zeros só antes. A convolução transposta inverte a relação:
+:math:`n_s = (n - 1)\,s + k_{ef} - 2p + \text{output\_padding}`.
 
-Parâmetros de uma camada convolucional com kernel :math:`n \times m`, :math:`l` canais de entrada e
-:math:`k` filtros: :math:`(n \cdot m \cdot l + 1) \cdot k`; de uma camada densa com :math:`n` entradas e
-:math:`m` saídas: :math:`(n + 1) \cdot m`.
+Parâmetros de uma camada convolucional com kernel :math:`k_h \times k_w`, :math:`C_e` canais de entrada e
+:math:`C_s` filtros: :math:`(k_h \cdot k_w \cdot C_e + 1) \cdot C_s`; de uma camada densa com :math:`N_e`
+entradas e :math:`N_s` saídas: :math:`(N_e + 1) \cdot N_s`.
 """
 
 import math
@@ -97,8 +98,8 @@ def same_padding(n: int, kernel_size: int, strides: int = 1, dilation_rate: int 
 def output_size(n: int, kernel_size: int, strides: int = 1, padding="valid", dilation_rate: int = 1) -> int:
     """Tamanho da saída de uma convolução (ou de um pooling) numa dimensão.
 
-    :math:`\\lfloor (n + p_{antes} + p_{depois} - k_{ef}) / s \\rfloor + 1`, com
-    :math:`k_{ef} = d\\,(k-1) + 1`.
+    :math:`n_s = \\lfloor (n + p_a + p_d - k_{ef}) / s \\rfloor + 1`, com :math:`p_a` zeros antes, :math:`p_d`
+    depois (:math:`p_a = p_d = p` no caso simétrico) e :math:`k_{ef} = d\\,(k-1) + 1`.
 
     Parameters
     ----------
@@ -243,8 +244,9 @@ def _layer_tuple(layer, index: int) -> tuple[int, int, int]:
 def receptive_field(layers: Sequence) -> int:
     """Campo receptivo (numa dimensão) de uma pilha de convoluções e poolings.
 
-    :math:`r = 1 + \\sum_i (k_{ef,i} - 1) \\prod_{j<i} s_j`: cada camada aumenta o campo em :math:`k_{ef} - 1`
-    pixels da sua entrada, e cada pixel da sua entrada vale :math:`\\prod_{j<i} s_j` pixels da imagem.
+    :math:`R_\\ell = R_{\\ell-1} + (k_{ef,\\ell} - 1)\\,J_{\\ell-1}`, com :math:`R_0 = 1` e o salto
+    :math:`J_\\ell = s_1 s_2 \\cdots s_\\ell` (:math:`J_0 = 1`): cada camada aumenta o campo em
+    :math:`k_{ef} - 1` pixels da sua entrada, e cada pixel da sua entrada vale :math:`J_{\\ell-1}` pixels da imagem.
 
     Parameters
     ----------
@@ -279,23 +281,23 @@ def receptive_field(layers: Sequence) -> int:
 
 
 def conv_params(kernel_size, in_channels: int, filters: int, use_bias: bool = True) -> int:
-    """Número de parâmetros de uma ``Conv2D``: :math:`(n \\cdot m \\cdot l + 1) \\cdot k`.
+    """Número de parâmetros de uma ``Conv2D``: :math:`(k_h \\cdot k_w \\cdot C_e + 1) \\cdot C_s`.
 
     Parameters
     ----------
     kernel_size : int ou par de int
-        Tamanho :math:`n \\times m` do kernel.
+        Tamanho :math:`k_h \\times k_w` do kernel.
     in_channels : int
-        Canais (mapas de características) de entrada, :math:`l`.
+        Canais (mapas de características) de entrada, :math:`C_e`.
     filters : int
-        Filtros (mapas de saída), :math:`k`.
+        Filtros (canais de saída), :math:`C_s`.
     use_bias : bool, padrão True
-        Se há um bias por filtro (o ``+ 1`` da fórmula).
+        Se há um viés por filtro (o ``+ 1`` da fórmula).
 
     Returns
     -------
     int
-        Pesos mais biases.
+        Pesos mais vieses.
 
     Examples
     --------
@@ -313,7 +315,8 @@ def conv_params(kernel_size, in_channels: int, filters: int, use_bias: bool = Tr
 def conv_transpose_params(kernel_size, in_channels: int, filters: int, use_bias: bool = True) -> int:
     """Número de parâmetros de uma ``Conv2DTranspose``: o mesmo de uma ``Conv2D``.
 
-    :math:`(n \\cdot m \\cdot l + 1) \\cdot k`, com :math:`l` canais de entrada e :math:`k` de saída.
+    :math:`(k_h \\cdot k_w \\cdot C_e + 1) \\cdot C_s`, com :math:`C_e` canais de entrada e :math:`C_s` de
+    saída.
 
     Parameters
     ----------
@@ -324,7 +327,7 @@ def conv_transpose_params(kernel_size, in_channels: int, filters: int, use_bias:
     filters : int
         Canais de saída.
     use_bias : bool, padrão True
-        Se há um bias por filtro.
+        Se há um viés por filtro.
 
     Returns
     -------
@@ -339,16 +342,16 @@ def conv_transpose_params(kernel_size, in_channels: int, filters: int, use_bias:
 
 
 def dense_params(n_in: int, n_out: int, use_bias: bool = True) -> int:
-    """Número de parâmetros de uma camada densa: :math:`(n + 1) \\cdot m`.
+    """Número de parâmetros de uma camada densa: :math:`(N_e + 1) \\cdot N_s`.
 
     Parameters
     ----------
     n_in : int
-        Entradas, :math:`n`.
+        Entradas, :math:`N_e`.
     n_out : int
-        Saídas (neurônios), :math:`m`.
+        Saídas (neurônios), :math:`N_s`.
     use_bias : bool, padrão True
-        Se há um bias por saída.
+        Se há um viés por saída.
 
     Returns
     -------
@@ -365,21 +368,22 @@ def dense_params(n_in: int, n_out: int, use_bias: bool = True) -> int:
 
 
 def depthwise_params(kernel_size, in_channels: int, depth_multiplier: int = 1, use_bias: bool = True) -> int:
-    """Número de parâmetros de uma ``DepthwiseConv2D``: :math:`(n \\cdot m + 1) \\cdot l \\cdot M`.
+    """Número de parâmetros de uma ``DepthwiseConv2D``: :math:`(k_h \\cdot k_w + 1) \\cdot C_e \\cdot`
+    ``depth_multiplier``.
 
-    Cada um dos :math:`l` canais tem os seus :math:`M` (``depth_multiplier``) kernels :math:`n \\times m` e um
-    bias por canal de saída.
+    Cada um dos :math:`C_e` canais tem os seus ``depth_multiplier`` kernels :math:`k_h \\times k_w` e um viés
+    por canal de saída.
 
     Parameters
     ----------
     kernel_size : int ou par de int
         Tamanho do kernel.
     in_channels : int
-        Canais de entrada, :math:`l`.
+        Canais de entrada, :math:`C_e`.
     depth_multiplier : int, padrão 1
-        Kernels por canal, :math:`M`.
+        Kernels por canal.
     use_bias : bool, padrão True
-        Se há um bias por canal de saída.
+        Se há um viés por canal de saída.
 
     Returns
     -------
@@ -400,22 +404,23 @@ def separable_params(
 ) -> int:
     """Número de parâmetros de uma ``SeparableConv2D`` (convolução separável em profundidade).
 
-    :math:`n \\cdot m \\cdot l \\cdot M + l \\cdot M \\cdot k + k`: um kernel em profundidade (depthwise)
-    :math:`n \\times m` por canal e multiplicador, um kernel pontual (pointwise) 1×1 de :math:`l \\cdot M`
-    para :math:`k` canais e um único bias de tamanho :math:`k`, como no Keras.
+    Com :math:`D = C_e \\cdot` ``depth_multiplier``: :math:`k_h \\cdot k_w \\cdot D + D \\cdot C_s + C_s`, ou
+    seja, um kernel em profundidade (depthwise) :math:`k_h \\times k_w` por canal e multiplicador, um kernel
+    pontual (pointwise) 1×1 de :math:`D` para :math:`C_s` canais e um único viés de tamanho
+    :math:`C_s`, como no Keras.
 
     Parameters
     ----------
     kernel_size : int ou par de int
         Tamanho do kernel em profundidade.
     in_channels : int
-        Canais de entrada, :math:`l`.
+        Canais de entrada, :math:`C_e`.
     filters : int
-        Canais de saída, :math:`k`.
+        Canais de saída, :math:`C_s`.
     depth_multiplier : int, padrão 1
-        Kernels por canal, :math:`M`.
+        Kernels por canal.
     use_bias : bool, padrão True
-        Se há o bias (de tamanho ``filters``).
+        Se há o viés (de tamanho ``filters``).
 
     Returns
     -------
