@@ -12,8 +12,8 @@ passo (stride) :math:`s`, dilatação :math:`d` e :math:`p` zeros de cada lado (
 
 Com preenchimento assimétrico, :math:`p_a` zeros antes e :math:`p_d` depois, :math:`2p` vira
 :math:`p_a + p_d`. ``padding="valid"`` é :math:`p = 0`; ``padding="same"`` (regra do TensorFlow) escolhe o
-menor preenchimento que dá :math:`n_s = \lceil n / s \rceil`, pondo a sobra embaixo/à direita; ``padding="causal"`` (1-D) põe
-:math:`k_{ef} - 1` zeros só antes. A convolução transposta inverte a relação:
+menor preenchimento que dá :math:`n_s = \lceil n / s \rceil`, pondo a sobra embaixo/à direita;
+``padding="causal"`` (1-D) põe :math:`k_{ef} - 1` zeros só antes. A convolução transposta inverte a relação:
 :math:`n_s = (n - 1)\,s + k_{ef} - 2p + \text{output\_padding}`.
 
 Parâmetros de uma camada convolucional com kernel :math:`k_h \times k_w`, :math:`C_e` canais de entrada e
@@ -246,7 +246,8 @@ def receptive_field(layers: Sequence) -> int:
 
     :math:`R_\\ell = R_{\\ell-1} + (k_{ef,\\ell} - 1)\\,J_{\\ell-1}`, com :math:`R_0 = 1` e o salto
     :math:`J_\\ell = s_1 s_2 \\cdots s_\\ell` (:math:`J_0 = 1`): cada camada aumenta o campo em
-    :math:`k_{ef} - 1` pixels da sua entrada, e cada pixel da sua entrada vale :math:`J_{\\ell-1}` pixels da imagem.
+    :math:`k_{ef} - 1` pixels da sua entrada, e cada pixel da sua entrada vale :math:`J_{\\ell-1}` pixels da
+    imagem.
 
     Parameters
     ----------
