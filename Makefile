@@ -27,7 +27,7 @@ book: $(STAMP)
 
 # Pacotes do Debian que os testes usam: o Chromium (testes de navegador; a Playwright não baixa navegadores
 # aqui) e o bubblewrap (a caixa de areia da correção). Instalados com apt-get quando rodamos como root.
-SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap
+SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap hunspell:hunspell hunspell:hunspell-pt-br
 system:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
