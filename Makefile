@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint assignments venv system vendor clean
+.PHONY: book test lint assignments venv system vendor clean relatorio
 
 venv: $(STAMP)
 
@@ -42,6 +42,12 @@ test: $(STAMP) system
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Relatório da turma de uma tarefa já corrigida (nbgrader autograde): HTML e CSV em relatorios/.
+#   make relatorio TAREFA=ex02_dimensoes
+relatorio: $(STAMP)
+	@test -n "$(TAREFA)" || { echo "Diga a tarefa: make relatorio TAREFA=ex02_dimensoes"; exit 2; }
+	$(BIN)/python -m cnn_grader.report "$(TAREFA)"
 
 # Regenera exercises/ (versão do aluno) a partir de solutions/ com o próprio nbgrader.
 assignments: $(STAMP)
