@@ -981,7 +981,9 @@ def _prepare_conv_backward(dout, x, kernel, strides, padding, dilation_rate) -> 
     setup = _setup_conv2d(x, kernel, strides, padding, dilation_rate)
     batched = (setup.x.shape[0], *setup.out_hw, setup.kernel.shape[3])
     dout = _check_dout(dout, batched, setup.restore)
-    dout = dout.astype(float_dtype(dout, setup.kernel), copy=False)
+    dtype = float_dtype(dout, setup.kernel)  # float64 se alguma das três entradas for float64
+    dout = dout.astype(dtype, copy=False)
+    setup = setup._replace(x=setup.x.astype(dtype, copy=False), kernel=setup.kernel.astype(dtype, copy=False))
     x_hw = tuple(np.shape(x)[:2] if np.ndim(x) == 2 else np.shape(x)[-3:-1])
     offset = _leading_pads(padding, x_hw, setup.kernel.shape[:2], setup.strides, setup.dilation)
     return _ConvBackward(setup, dout, x_hw, offset)
@@ -1138,6 +1140,7 @@ def _setup_pool(x, pool_size, strides, padding, fill: float) -> _PoolSetup:
 
 
 def _pool_dout(dout, s: _PoolSetup) -> np.ndarray:
+    """``dout`` validado, com lote e canais, no tipo comum a ``dout`` e ``x``."""
     dout = _check_dout(dout, (s.x.shape[0], *s.out_hw, s.x.shape[3]), s.restore)
     return dout.astype(float_dtype(dout, s.x), copy=False)
 

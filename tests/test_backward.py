@@ -223,6 +223,18 @@ def test_errors_in_portuguese(call, message):
         call()
 
 
+def test_mixed_dtypes_give_float64_everywhere():
+    rng = np.random.default_rng(108)
+    x, kernel = normal(rng, 1, 6, 6, 2), normal(rng, 3, 3, 2, 3)
+    dout = rng.standard_normal((1, 4, 4, 3))  # float64
+    gradients = ops.conv2d_backward(dout, x, kernel)
+    assert [g.dtype for g in gradients] == [np.float64] * 3
+    reference = ops.conv2d_backward(dout, x.astype(np.float64), kernel.astype(np.float64))
+    for mine, expected in zip(gradients, reference, strict=True):
+        np.testing.assert_array_equal(mine, expected)
+    assert ops.avg_pool2d_backward(dout[..., :2][:, :3, :3], x, pool_size=2, strides=2).dtype == np.float64
+
+
 def test_float64_stays_float64():
     x, kernel = np.ones((5, 5)), np.ones((3, 3))
     dx, dkernel, dbias = ops.conv2d_backward(np.ones((3, 3)), x, kernel)
