@@ -189,6 +189,10 @@ def test_full_training_reaches_95_percent():
         (lambda: numpy_net.Adam(-1.0), "learning_rate"),
         (lambda: numpy_net.SGD(momentum=1.0), "momentum"),
         (lambda: Sequential([], input_shape=(5, 5, 1)), "lista não vazia"),
+        (
+            lambda: numpy_net.small_cnn().fit(np.ones((2, 8, 8, 1)), [0, 1], optimizer="adam"),
+            "optimizer deve",
+        ),
     ],
 )
 def test_errors_in_portuguese(call, message):
