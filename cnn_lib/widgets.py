@@ -1,36 +1,42 @@
-"""Demonstrações interativas (ipywidgets 8 + matplotlib): convolução, passo e preenchimento, pooling, ativação
-e mapas de características de um modelo treinado.
+"""Demonstrações interativas: convolução, passo e preenchimento, pooling, ativação e mapas de características
+de um modelo treinado.
 
-Cada demonstração é uma função que devolve um widget (um ``ipywidgets.VBox``) pronto para exibir no
-JupyterLab, no Notebook 7 e no JupyterHub. O widget expõe:
+Cada demonstração é uma função que devolve um widget (``anywidget``) que recalcula e desenha no próprio
+navegador: no JupyterLab, no Notebook 7, no JupyterHub e também no livro em HTML, sem kernel Python. O
+componente é um só, o módulo JavaScript ``cnn_lib/static/cnn_demos.js``; no livro, a saída ``text/html`` traz
+os dados iniciais e a página carrega o mesmo módulo (servido em ``_static``). O widget expõe:
 
 - ``controls``: dicionário com os controles (``demo.controls["strides"].value = 2`` é o mesmo que mover o
-  slider);
-- ``state``: dicionário com o que está desenhado (mapas, formas, textos, destaques), recalculado a cada
-  mudança; se a combinação for inválida, ``state["error"]`` tem a mensagem em português, que o widget mostra
-  no lugar da figura;
-- ``hold()``: um ``with demo.hold():`` muda vários controles e redesenha uma vez só;
-- ``figure``: a figura matplotlib, redesenhada no lugar (sem refazer os eixos) e enviada como PNG.
+  controle na página);
+- ``state``: dicionário com o que está desenhado (mapas, formas, textos, destaques), recalculado em Python a
+  cada mudança; se a combinação for inválida, ``state["error"]`` tem a mensagem em português, que a página
+  mostra no lugar da figura. No navegador, o elemento ``[data-demo]`` traz o mesmo estado, calculado em
+  JavaScript, em ``data-state`` (e os valores dos controles em ``data-controls``); ``state_json()`` dá o
+  estado do Python nesse formato;
+- ``hold()``: um ``with demo.hold():`` muda vários controles e recalcula uma vez só.
 
-Os cálculos passam por :mod:`cnn_lib.ops` e :mod:`cnn_lib.shapes`; os desenhos, por :mod:`cnn_lib.plots`.
-As funções ``static_*`` desenham as mesmas cenas, com os mesmos cálculos, sobre algumas configurações
-representativas: é o que o livro em HTML mostra quando não há um kernel Python por trás da página.
+Os cálculos em Python passam por :mod:`cnn_lib.ops` e :mod:`cnn_lib.shapes`; os testes do navegador provam
+que o JavaScript chega aos mesmos números. As funções ``static_*`` desenham as mesmas cenas com o matplotlib,
+sobre algumas configurações representativas: são as figuras para impressão e PDF.
 """
 
 import base64
 import contextlib
 import functools
 import html
+import json
 import math
+from pathlib import Path
 
-import ipywidgets as widgets
+import anywidget
 import matplotlib.pyplot as plt
 import numpy as np
+import traitlets
 from matplotlib.figure import Figure
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_lib import ops, plots, shapes
-from cnn_lib._validation import received
+from cnn_lib._validation import is_int, received
 
 __all__ = [
     "KERNEL_SIZES",
@@ -48,6 +54,7 @@ __all__ = [
 ]
 
 _DPI = 72
+_STATIC = Path(__file__).parent / "static"
 _PADDINGS = [("valid", "valid"), ("same", "same"), ("1", 1), ("2", 2)]
 
 
@@ -173,52 +180,157 @@ def _term(value) -> str:
     return f"({text})" if text.startswith("\N{MINUS SIGN}") else text
 
 
-# --- base das demonstrações
+# --- base das demonstrações: controles, estado em Python e o componente do navegador
 
 
-def _png_html(png: bytes, alt: str) -> str:
-    """Uma imagem PNG embutida num ``<img>`` com texto alternativo (o ``widgets.Image`` não tem ``alt``)."""
-    source = base64.b64encode(png).decode("ascii")
-    return (
-        f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" '
-        'style="max-width:100%;height:auto">'
-    )
+class _Slider:
+    """Um controle deslizante de inteiros (como o ``IntSlider`` do ipywidgets): ``value`` fica entre ``min`` e
+    ``max`` (um valor fora é levado ao limite mais próximo; baixar ``max`` também leva ``value`` junto)."""
+
+    kind = "slider"
+
+    def __init__(self, value: int, *, min: int, max: int, description: str):
+        self.min, self._max, self.description = min, max, description
+        self._value = value
+        self._listeners: list = []
+
+    @property
+    def max(self) -> int:
+        return self._max
+
+    @max.setter
+    def max(self, new: int) -> None:
+        self._max = new
+        if self._value > new:
+            self.value = new
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        if not is_int(new):
+            raise TypeError(f"{self.description} deve ser um inteiro; recebido: {received(new)}")
+        new = int(min(max(new, self.min), self._max))
+        if new != self._value:
+            self._value = new
+            for listener in self._listeners:
+                listener()
+
+    def spec(self, name: str) -> dict:
+        return {"name": name, "kind": self.kind, "label": self.description, "min": self.min, "max": self._max}
 
 
-class _Demo(widgets.VBox):
-    """Controles, uma figura redesenhada (PNG) a cada mudança, um texto explicativo e a mensagem de erro.
+class _Choice:
+    """Uma escolha entre opções (como o ``Dropdown`` do ipywidgets): ``options`` é uma lista de valores ou de
+    pares ``(rótulo, valor)``; ``value`` tem de ser um dos valores."""
 
-    A figura atual fica em ``png`` (bytes) e aparece em ``image``, com o texto alternativo ``ALT``.
+    kind = "choice"
 
-    As subclasses definem ``_compute()`` (o estado a partir dos controles, levantando ``ValueError`` se a
-    combinação for inválida), ``_make_scene(figure, state)`` (cria os desenhos, um objeto com
-    ``update(state)``) e ``_describe(state)`` (o texto em HTML).
+    def __init__(self, options, value=None, *, description: str):
+        self.description = description
+        self._options = tuple(options)
+        self._value = self._values()[0] if value is None else value
+        self._listeners: list = []
+
+    def _values(self) -> list:
+        return [option[1] if isinstance(option, tuple) else option for option in self._options]
+
+    def _pairs(self) -> list:
+        return [
+            list(option) if isinstance(option, tuple) else [str(option), option] for option in self._options
+        ]
+
+    @property
+    def options(self) -> tuple:
+        return self._options
+
+    @options.setter
+    def options(self, new) -> None:
+        self._options = tuple(new)
+        if self._value not in self._values():
+            self.value = self._values()[0]
+
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        if new not in self._values():
+            accepted = ", ".join(map(repr, self._values()))
+            raise ValueError(f"{self.description} deve ser um de {accepted}; recebido: {received(new)}")
+        if new != self._value:
+            self._value = new
+            for listener in self._listeners:
+                listener()
+
+    def spec(self, name: str) -> dict:
+        return {"name": name, "kind": self.kind, "label": self.description, "options": self._pairs()}
+
+
+def _jsonable(value):
+    """O estado com tipos do JSON: arrays e tuplas viram listas, números do NumPy viram números do Python."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _float32_payload(array) -> dict:
+    """Um array em ``float32`` (base64, little-endian) com a forma, para o navegador."""
+    array = np.ascontiguousarray(array, dtype="<f4")
+    return {"shape": list(array.shape), "values": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+class _Demo(anywidget.AnyWidget):
+    """Uma demonstração: os controles e o estado em Python, o desenho e os cálculos no navegador.
+
+    O componente de ``static/cnn_demos.js`` desenha os controles, recalcula o estado em JavaScript a cada
+    mudança (com as mesmas regras de :mod:`cnn_lib.ops` e :mod:`cnn_lib.shapes`) e o desenha, no JupyterLab
+    (anywidget) e no livro em HTML (pela representação ``text/html``, que traz os dados iniciais). Os valores
+    dos controles vão e voltam entre o Python e o navegador pelo traço ``values``.
+
+    As subclasses definem ``NAME``, ``LABEL``, ``_compute()`` (o estado a partir dos controles, levantando
+    ``ValueError`` se a combinação for inválida) e, se for o caso, ``_constrain()`` (opções e limites que
+    dependem de outros controles).
     """
 
-    def __init__(self, controls: dict, figure: Figure):
+    _esm = _STATIC / "cnn_demos.js"
+    demo = traitlets.Unicode().tag(sync=True)
+    label = traitlets.Unicode().tag(sync=True)
+    spec = traitlets.List().tag(sync=True)
+    values = traitlets.Dict().tag(sync=True)
+    data = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, controls: dict, data: dict):
         self.controls = controls
-        self.figure = figure
         self.state: dict = {}
-        self.png = b""
-        self.image = widgets.HTML()
-        self.text = widgets.HTML()
-        self.error = widgets.HTML()
-        self._scene = None
         self._busy = False
+        self._pushing = False
+        spec = [control.spec(name) for name, control in controls.items()]
+        super().__init__(demo=self.NAME, label=self.LABEL, spec=spec, values=self._values(), data=data)
         for control in controls.values():
-            control.style.description_width = "initial"
-        panel = widgets.Box(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([panel, self.error, self.image, self.text])
-        for control in controls.values():
-            control.observe(self._on_change, names="value")
+            control._listeners.append(self._on_change)
+        self.observe(self._on_front_end, names="values")
+        self._constrain()
         self.refresh()
 
     def _values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    def _constrain(self) -> None:
+        """Ajusta opções e limites que dependem de outros controles (nada, na maioria das demonstrações)."""
+
     @contextlib.contextmanager
     def hold(self):
-        """Muda vários controles de uma vez e redesenha uma só vez, na saída do ``with``.
+        """Muda vários controles de uma vez e recalcula uma só vez, na saída do ``with``.
 
         Examples
         --------
@@ -229,49 +341,67 @@ class _Demo(widgets.VBox):
         >>> demo.state["output_shape"]
         (2, 2)
         """
-        self._busy = True
+        busy, self._busy = self._busy, True
         try:
             yield self
         finally:
-            self._busy = False
-            self.refresh()
+            self._busy = busy
+            if not busy:
+                self.refresh()
 
-    def _on_change(self, change) -> None:
+    def _on_change(self) -> None:
+        self._constrain()
         if not self._busy:
             self.refresh()
 
+    def _on_front_end(self, change) -> None:
+        """Valores vindos do navegador (um controle mexido na página): aplicados na ordem dos controles."""
+        if self._pushing:
+            return
+        with self.hold():
+            for name, control in self.controls.items():
+                if name in change["new"]:
+                    control.value = change["new"][name]
+
     def refresh(self) -> None:
-        """Recalcula o estado a partir dos controles e redesenha (chamado a cada mudança de um controle)."""
-        self._busy = True
+        """Recalcula o estado a partir dos controles e manda os valores ao navegador (se mudaram)."""
         try:
-            state = self._compute()
+            self.state = self._compute()
         except ValueError as error:
             self.state = {"error": str(error)}
-            self.error.value = (
-                f'<p style="color:#b00020"><b>Combinação inválida:</b> {html.escape(str(error))}</p>'
-            )
-            self.image.layout.display = "none"
-            self.text.value = ""
-            return
-        finally:
-            self._busy = False
-        self.state = state
-        if self._scene is None:
-            self._scene = self._make_scene(self.figure, state)
-        else:
-            self._scene.update(state)
-        self.png = plots.to_png(self.figure)
-        self.image.value = _png_html(self.png, self.ALT)
-        self.image.layout.display = None
-        self.error.value = ""
-        self.text.value = self._describe(state)
+        values = self._values()
+        if values != self.values:
+            self._pushing = True
+            try:
+                self.values = values
+            finally:
+                self._pushing = False
 
+    def state_json(self) -> dict:
+        """O estado com tipos do JSON (listas no lugar de arrays e tuplas), como em ``data-state`` na página.
 
-def _figure(width: float, height: float) -> Figure:
-    """Figura fora do pyplot (não aparece sozinha nem fica presa na memória do pyplot), margens fixas."""
-    figure = Figure(figsize=(width, height), dpi=_DPI)
-    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.88, wspace=0.12)
-    return figure
+        Examples
+        --------
+        >>> stride_padding_explorer().state_json()["output_shape"]
+        [5, 5]
+        """
+        return _jsonable(self.state)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        return {**data, "text/html": self._static_html()}, metadata
+
+    def _static_html(self) -> str:
+        """A demonstração para páginas sem kernel: os dados iniciais, que ``cnn_demos.js`` (servido pelo
+        livro) encontra e desenha; sem JavaScript, fica só o aviso."""
+        init = {key: getattr(self, key) for key in ("demo", "label", "spec", "values", "data")}
+        payload = json.dumps(init, ensure_ascii=False).replace("</", "<\\/")
+        return (
+            f'<div class="cnn-demo-static"><script type="application/json">{payload}</script>'
+            f'<p class="cnn-demo-fallback">{html.escape(self.LABEL)}: esta demonstração precisa de '
+            "JavaScript ligado no navegador.</p></div>"
+        )
 
 
 def _static_figure(states: list[dict], scene, panels: int, height: float, caption) -> Figure:
@@ -284,22 +414,27 @@ def _static_figure(states: list[dict], scene, panels: int, height: float, captio
 
 
 def _set_options(control, options) -> None:
-    """Troca as opções de um ``Dropdown`` mantendo o valor atual, se ainda for uma opção."""
+    """Troca as opções de uma escolha mantendo o valor atual, se ainda for uma opção (senão, 3 ou a 1ª)."""
     if tuple(control.options) != tuple(options):
         keep = control.value if control.value in options else (3 if 3 in options else options[0])
-        control.options = options
+        control._options = tuple(options)
         control.value = keep
 
 
 # --- 1. convolução
 
 
-def _example_grid(n: int, seed: int) -> np.ndarray:
-    """Entrada n×n de inteiros 0..9 com uma borda vertical (claro à direita), recortada de uma grade 9×9."""
+def _example_base(seed: int) -> np.ndarray:
+    """Grade 9×9 de inteiros 0..9 com uma borda vertical (claro à direita)."""
     base = np.random.default_rng(seed).integers(0, 4, (9, 9))
     base[:, 4:] += 6
+    return base
+
+
+def _example_grid(n: int, seed: int) -> np.ndarray:
+    """Entrada n×n recortada da grade 9×9 de :func:`_example_base` (as primeiras linhas, colunas do meio)."""
     start = (9 - n) // 2
-    return base[:n, start : start + n]
+    return _example_base(seed)[:n, start : start + n]
 
 
 def _conv_state(*, n, kernel, kernel_size, strides, padding, dilation_rate, row, col, seed=0) -> dict:
@@ -357,48 +492,48 @@ class _ConvScene:
 
 
 class _ConvExplorer(_Demo):
-    ALT = "Entrada com a janela destacada, o kernel e o mapa de características produzido."
+    NAME = "conv_explorer"
+    LABEL = "Explorador da convolução"
 
     def __init__(self, seed: int):
         self._seed = seed
         controls = {
-            "n": widgets.IntSlider(7, min=3, max=9, description="entrada n×n"),
-            "kernel": widgets.Dropdown(
-                options=list(KERNEL_SIZES), value="bordas verticais", description="kernel"
-            ),
-            "kernel_size": widgets.Dropdown(
-                options=KERNEL_SIZES["bordas verticais"], description="tamanho k"
-            ),
-            "strides": widgets.IntSlider(1, min=1, max=3, description="strides s"),
-            "padding": widgets.Dropdown(options=_PADDINGS, value="valid", description="padding p"),
-            "dilation_rate": widgets.IntSlider(1, min=1, max=3, description="dilation_rate d"),
-            "row": widgets.IntSlider(0, min=0, max=4, description="linha da saída"),
-            "col": widgets.IntSlider(0, min=0, max=4, description="coluna da saída"),
+            "n": _Slider(7, min=3, max=9, description="entrada n×n"),
+            "kernel": _Choice(list(KERNEL_SIZES), "bordas verticais", description="kernel"),
+            "kernel_size": _Choice(KERNEL_SIZES["bordas verticais"], description="tamanho k"),
+            "strides": _Slider(1, min=1, max=3, description="strides s"),
+            "padding": _Choice(_PADDINGS, "valid", description="padding p"),
+            "dilation_rate": _Slider(1, min=1, max=3, description="dilation_rate d"),
+            "row": _Slider(0, min=0, max=4, description="linha da saída"),
+            "col": _Slider(0, min=0, max=4, description="coluna da saída"),
         }
-        super().__init__(controls, _figure(10, 3.6))
+        data = {
+            "grid": _example_base(seed).tolist(),
+            "kernel_sizes": {name: list(sizes) for name, sizes in KERNEL_SIZES.items()},
+            "kernels": {
+                name: {str(size): classic_kernel(name, size).tolist() for size in sizes}
+                for name, sizes in KERNEL_SIZES.items()
+            },
+        }
+        super().__init__(controls, data)
 
-    def _compute(self) -> dict:
-        _set_options(self.controls["kernel_size"], KERNEL_SIZES[self.controls["kernel"].value])
+    def _output_size(self) -> int:
         values = self._values()
-        size = shapes.output_size(
+        return shapes.output_size(
             values["n"], values["kernel_size"], values["strides"], values["padding"], values["dilation_rate"]
         )
-        self.controls["row"].max = self.controls["col"].max = size - 1
+
+    def _constrain(self) -> None:
+        _set_options(self.controls["kernel_size"], KERNEL_SIZES[self.controls["kernel"].value])
+        with contextlib.suppress(ValueError):  # combinação inválida: os limites ficam como estavam
+            self.controls["row"].max = self.controls["col"].max = self._output_size() - 1
+
+    def _compute(self) -> dict:
+        self._output_size()  # a mensagem de erro de shapes.output_size, se a combinação for inválida
         return _conv_state(**self._values(), seed=self._seed)
 
-    def _make_scene(self, figure, state):
-        return _ConvScene(figure, state)
 
-    def _describe(self, state) -> str:
-        row, col = state["position"]
-        return (
-            f"<p><b>Tamanho da saída</b> (altura = largura): {state['formula_text']}</p>"
-            f"<p><b>Saída ({row}, {col})</b>, soma dos produtos da janela em vermelho pelo kernel: "
-            f"{state['products_text']}</p>"
-        )
-
-
-def conv_explorer(*, seed: int = 0) -> widgets.VBox:
+def conv_explorer(*, seed: int = 0) -> anywidget.AnyWidget:
     """Explorador da convolução: entrada, kernel clássico e mapa de características, com a conta de uma saída.
 
     Controles (``demo.controls``): ``"n"`` (tamanho da entrada), ``"kernel"`` (família, ver
@@ -414,10 +549,10 @@ def conv_explorer(*, seed: int = 0) -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
+    anywidget.AnyWidget
         Com ``controls``, ``state`` (``"input"``, ``"padded"``, ``"pad_width"``, ``"kernel"``, ``"output"``,
         ``"output_shape"``, ``"formula_text"``, ``"position"``, ``"patch_rows"``, ``"patch_cols"``,
-        ``"highlight"``, ``"products_text"``; ou ``"error"``) e ``figure``.
+        ``"highlight"``, ``"products_text"``; ou ``"error"``).
 
     Examples
     --------
@@ -434,7 +569,7 @@ def conv_explorer(*, seed: int = 0) -> widgets.VBox:
 
 
 def static_conv_explorer(settings=None) -> Figure:
-    """A cena de :func:`conv_explorer` em algumas configurações, uma por linha (para o livro sem kernel).
+    """A cena de :func:`conv_explorer` em algumas configurações, uma por linha (figura para impressão e PDF).
 
     Parameters
     ----------
@@ -558,38 +693,25 @@ class _StridePaddingScene:
 
 
 class _StridePaddingExplorer(_Demo):
-    ALT = "Entrada com a borda de preenchimento e o mapa de saída para o passo e a dilatação escolhidos."
+    NAME = "stride_padding_explorer"
+    LABEL = "Explorador do passo e do preenchimento"
 
     def __init__(self):
         controls = {
-            "height": widgets.IntSlider(7, min=3, max=16, description="altura H"),
-            "width": widgets.IntSlider(7, min=3, max=16, description="largura W"),
-            "kernel_size": widgets.IntSlider(3, min=1, max=7, description="kernel k"),
-            "strides": widgets.IntSlider(1, min=1, max=4, description="strides s"),
-            "padding": widgets.Dropdown(
-                options=[*_PADDINGS, ("3", 3)], value="valid", description="padding p"
-            ),
-            "dilation_rate": widgets.IntSlider(1, min=1, max=3, description="dilation_rate d"),
+            "height": _Slider(7, min=3, max=16, description="altura H"),
+            "width": _Slider(7, min=3, max=16, description="largura W"),
+            "kernel_size": _Slider(3, min=1, max=7, description="kernel k"),
+            "strides": _Slider(1, min=1, max=4, description="strides s"),
+            "padding": _Choice([*_PADDINGS, ("3", 3)], "valid", description="padding p"),
+            "dilation_rate": _Slider(1, min=1, max=3, description="dilation_rate d"),
         }
-        super().__init__(controls, _figure(8, 3.6))
+        super().__init__(controls, {})
 
     def _compute(self) -> dict:
         return _stride_padding_state(**self._values())
 
-    def _make_scene(self, figure, state):
-        return _StridePaddingScene(figure, state)
 
-    def _describe(self, state) -> str:
-        formulas = "<br>".join(html.escape(line) for line in state["formula_text"].split("\n"))
-        out_h, out_w = state["output_shape"]
-        return (
-            f"<p><b>Saída {out_h}×{out_w}</b>. {html.escape(state['summary'])}</p><p>{formulas}</p>"
-            "<p>Cada ponto vermelho é o centro de uma janela, ou seja, uma célula da saída; em vermelho, a "
-            "primeira e a última janela.</p>"
-        )
-
-
-def stride_padding_explorer() -> widgets.VBox:
+def stride_padding_explorer() -> anywidget.AnyWidget:
     """Como a altura e a largura da saída mudam com o kernel, o passo (stride), o preenchimento e a dilatação.
 
     Controles: ``"height"``, ``"width"``, ``"kernel_size"``, ``"strides"``, ``"padding"`` (``"valid"``,
@@ -600,10 +722,10 @@ def stride_padding_explorer() -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
+    anywidget.AnyWidget
         Com ``controls``, ``state`` (``"input_shape"``, ``"pad_width"``, ``"padded_shape"``,
         ``"output_shape"``, ``"formula_text"``, ``"summary"``, ``"highlight"``, ``"centers"``; ou
-        ``"error"``) e ``figure``.
+        ``"error"``).
 
     Examples
     --------
@@ -619,7 +741,7 @@ def stride_padding_explorer() -> widgets.VBox:
 
 
 def static_stride_padding(settings=None) -> Figure:
-    """A cena de :func:`stride_padding_explorer` em algumas configurações (para o livro sem kernel).
+    """A cena de :func:`stride_padding_explorer` em algumas configurações (figura para impressão e PDF).
 
     Parameters
     ----------
@@ -663,10 +785,14 @@ _POOL_INPUT = 8
 _MAX_SHIFT = 2
 
 
+def _pool_base(seed: int) -> np.ndarray:
+    """Grade fixa 8×10 de inteiros 0..9, de onde saem os recortes 8×8."""
+    return np.random.default_rng(seed).integers(0, 10, (_POOL_INPUT, _POOL_INPUT + _MAX_SHIFT))
+
+
 def _pool_input(shift: int, seed: int) -> np.ndarray:
-    """Recorte 8×8 de uma grade fixa; ``shift`` desloca o conteúdo para a direita (entra uma coluna nova)."""
-    base = np.random.default_rng(seed).integers(0, 10, (_POOL_INPUT, _POOL_INPUT + _MAX_SHIFT))
-    return base[:, _MAX_SHIFT - shift : _MAX_SHIFT - shift + _POOL_INPUT]
+    """Recorte 8×8 da grade fixa; ``shift`` desloca o conteúdo para a direita (entra uma coluna nova)."""
+    return _pool_base(seed)[:, _MAX_SHIFT - shift : _MAX_SHIFT - shift + _POOL_INPUT]
 
 
 def _pooled(x, pool_size, strides) -> dict:
@@ -734,48 +860,24 @@ class _PoolingScene:
 
 
 class _PoolingExplorer(_Demo):
-    ALT = "A mesma entrada após max pooling, average pooling e global average pooling."
+    NAME = "pooling_explorer"
+    LABEL = "Explorador do pooling"
 
     def __init__(self, seed: int):
         self._seed = seed
         controls = {
-            "pool_size": widgets.IntSlider(2, min=2, max=4, description="pool_size"),
-            "strides": widgets.IntSlider(2, min=1, max=4, description="strides"),
-            "shift": widgets.IntSlider(0, min=0, max=_MAX_SHIFT, description="deslocar a entrada (pixels →)"),
+            "pool_size": _Slider(2, min=2, max=4, description="pool_size"),
+            "strides": _Slider(2, min=1, max=4, description="strides"),
+            "shift": _Slider(0, min=0, max=_MAX_SHIFT, description="deslocar a entrada (pixels →)"),
         }
-        super().__init__(controls, _figure(11, 3.6))
+        data = {"grid": _pool_base(seed).tolist(), "max_shift": _MAX_SHIFT, "size": _POOL_INPUT}
+        super().__init__(controls, data)
 
     def _compute(self) -> dict:
         return _pooling_state(**self._values(), seed=self._seed)
 
-    def _make_scene(self, figure, state):
-        return _PoolingScene(figure, state)
 
-    def _describe(self, state) -> str:
-        total = math.prod(state["output_shape"])
-        text = (
-            "<p>Em laranja, na entrada, o valor que cada janela do max pooling guarda (o máximo); o average "
-            "pooling guarda a média da janela e o global average pooling, a média do mapa inteiro.</p>"
-        )
-        if state["shift"] == 0:
-            return (
-                text
-                + "<p>Mova <b>deslocar a entrada</b> para ver o que muda quando a imagem anda 1 pixel.</p>"
-            )
-        before, now = (
-            plots.format_value(state["reference"]["global_average"]),
-            plots.format_value(state["global_average"]),
-        )
-        return text + (
-            f"<p>Com a entrada deslocada {state['shift']} pixel(s) para a direita (em vermelho, o que mudou):"
-            " "
-            f"<b>{len(state['changed']['max'])} de {total}</b> saídas do max pooling mudaram e "
-            f"<b>{len(state['changed']['average'])} de {total}</b> do average pooling; a média global foi de "
-            f"{before} para {now}.</p>"
-        )
-
-
-def pooling_explorer(*, seed: int = 0) -> widgets.VBox:
+def pooling_explorer(*, seed: int = 0) -> anywidget.AnyWidget:
     """Max pooling, average pooling e global average pooling na mesma entrada, e o efeito de deslocá-la.
 
     Controles: ``"pool_size"``, ``"strides"`` e ``"shift"`` ("deslocar a entrada": 0, 1 ou 2 pixels para a
@@ -789,10 +891,10 @@ def pooling_explorer(*, seed: int = 0) -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
+    anywidget.AnyWidget
         Com ``controls``, ``state`` (``"input"``, ``"max"``, ``"average"``, ``"global_average"``,
         ``"output_shape"``, ``"argmax"``, ``"reference"`` (as saídas sem deslocamento), ``"changed"``,
-        ``"highlight"``) e ``figure``.
+        ``"highlight"``).
 
     Examples
     --------
@@ -807,7 +909,7 @@ def pooling_explorer(*, seed: int = 0) -> widgets.VBox:
 
 
 def static_pooling(settings=None) -> Figure:
-    """A cena de :func:`pooling_explorer` em algumas configurações (para o livro sem kernel).
+    """A cena de :func:`pooling_explorer` em algumas configurações (figura para impressão e PDF).
 
     Parameters
     ----------
@@ -896,39 +998,29 @@ class _ActivationScene:
 
 
 class _ActivationPipeline(_Demo):
-    ALT = "Foto, mapa da convolução, mapa após a ativação e mapa após o pooling."
+    NAME = "activation_pipeline"
+    LABEL = "Convolução, ativação e pooling numa foto"
 
     def __init__(self):
+        kernels = [name for name, sizes in KERNEL_SIZES.items() if 3 in sizes]
         controls = {
-            "image": widgets.Dropdown(options=[("templo", "china"), ("flor", "flower")], description="foto"),
-            "kernel": widgets.Dropdown(
-                options=[name for name, sizes in KERNEL_SIZES.items() if 3 in sizes],
-                value="Sobel x",
-                description="kernel 3×3",
-            ),
-            "activation": widgets.Dropdown(options=list(_ACTIVATIONS), description="ativação"),
-            "pooling": widgets.Dropdown(options=list(_POOLINGS), description="pooling"),
-            "pool_size": widgets.IntSlider(2, min=2, max=4, description="pool_size"),
+            "image": _Choice([("templo", "china"), ("flor", "flower")], description="foto"),
+            "kernel": _Choice(kernels, "Sobel x", description="kernel 3×3"),
+            "activation": _Choice(list(_ACTIVATIONS), description="ativação"),
+            "pooling": _Choice(list(_POOLINGS), description="pooling"),
+            "pool_size": _Slider(2, min=2, max=4, description="pool_size"),
         }
-        super().__init__(controls, _figure(11, 2.4))
+        data = {
+            "photos": {name: _float32_payload(_photo(name)) for name in ("china", "flower")},
+            "kernels": {name: classic_kernel(name, 3).tolist() for name in kernels},
+        }
+        super().__init__(controls, data)
 
     def _compute(self) -> dict:
         return _activation_state(**self._values())
 
-    def _make_scene(self, figure, state):
-        return _ActivationScene(figure, state)
 
-    def _describe(self, state) -> str:
-        low, high = (plots.format_value(v) for v in (state["activated"].min(), state["activated"].max()))
-        return (
-            "<p>A convolução (com <code>padding='valid'</code>) realça as bordas na direção do kernel: azul "
-            "para valores negativos, vermelho para positivos. A ativação leva os valores para "
-            f"[{low}, {high}] (a ReLU zera os negativos; tanh e sigmoide os comprimem) e o pooling reduz o "
-            "mapa.</p>"
-        )
-
-
-def activation_pipeline() -> widgets.VBox:
+def activation_pipeline() -> anywidget.AnyWidget:
     """Convolução → ativação → pooling numa foto real, com os mapas intermediários.
 
     Usa as fotos de exemplo do scikit-learn (:func:`cnn_lib.data.sample_image`), reduzidas para 96×144.
@@ -938,9 +1030,9 @@ def activation_pipeline() -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
+    anywidget.AnyWidget
         Com ``controls``, ``state`` (``"image"``, ``"convolved"``, ``"activated"``, ``"pooled"``,
-        ``"titles"``) e ``figure``.
+        ``"titles"``).
 
     Examples
     --------
@@ -956,7 +1048,7 @@ def activation_pipeline() -> widgets.VBox:
 
 
 def static_activation_pipeline(settings=None) -> Figure:
-    """A cena de :func:`activation_pipeline` em algumas configurações (para o livro sem kernel).
+    """A cena de :func:`activation_pipeline` em algumas configurações (figura para impressão e PDF).
 
     Parameters
     ----------
@@ -1001,38 +1093,42 @@ def _display_image(image: np.ndarray) -> np.ndarray:
     return (image - low) / (high - low) if high > low else np.zeros_like(image)
 
 
-class _FeatureMapScene:
-    """A imagem escolhida e os mapas da camada, lado a lado num mosaico (uma imagem só: redesenho rápido)."""
-
-    def __init__(self, figure, state):
-        left, right = figure.subplots(1, 2, width_ratios=[1, 3.2])
-        self.image = plots.plot_image(state["image"], ax=left)
-        self.maps = plots.plot_image(plots.feature_map_mosaic(state["maps"]), ax=right, cmap="viridis")
-        self.update(state)
-
-    def update(self, state) -> None:
-        plots.update_image(self.image, state["image"], title=f"imagem {state['index']}")
-        plots.update_image(self.maps, plots.feature_map_mosaic(state["maps"]), title=state["title"])
-
-
 class _FeatureMapExplorer(_Demo):
-    ALT = "A imagem escolhida e os mapas de características da camada escolhida."
+    NAME = "feature_map_explorer"
+    LABEL = "Mapas de características de uma camada"
 
     def __init__(self, model, images, max_maps: int):
         from cnn_lib import train  # importa o TensorFlow só aqui
 
-        self._model, self._images, self._max_maps, self._train = model, images, max_maps, train
-        self._maps: dict[str, np.ndarray] = {}
         names = _conv_layer_names(model)
         if not names:
             raise ValueError(
                 f"model deve ter ao menos uma camada convolucional; camadas: {received(model.layers)}"
             )
+        # todos os estados calculados aqui (no livro, na construção): a página só troca entre eles
+        self._images = np.asarray(images)
+        self._maps = {layer: train.feature_maps(model, self._images, layer) for layer in names}
+        self._shown = {layer: min(maps.shape[-1], max_maps) for layer, maps in self._maps.items()}
         controls = {
-            "layer": widgets.Dropdown(options=names, description="camada"),
-            "index": widgets.IntSlider(0, min=0, max=len(images) - 1, description="imagem"),
+            "layer": _Choice(names, description="camada"),
+            "index": _Slider(0, min=0, max=len(self._images) - 1, description="imagem"),
         }
-        kernel = train.first_layer_filters(model)
+        self.filters_png = self._filters_png(train.first_layer_filters(model))
+        source = base64.b64encode(self.filters_png).decode("ascii")
+        data = {
+            "maps": {
+                layer: {"channels": int(maps.shape[-1]), **_float32_payload(maps[..., : self._shown[layer]])}
+                for layer, maps in self._maps.items()
+            },
+            "images": _float32_payload(np.stack([_display_image(image) for image in self._images])),
+            "extra_html": (
+                f'<img src="data:image/png;base64,{source}" alt="Filtros da primeira camada convolucional.">'
+            ),
+        }
+        super().__init__(controls, data)
+
+    @staticmethod
+    def _filters_png(kernel) -> bytes:
         count, shown = kernel.shape[-1], min(kernel.shape[-1], 32)
         figure = Figure(figsize=(9, 0.7 + 1.2 * math.ceil(shown / 8)), dpi=_DPI)
         filters = plots.plot_filters(kernel[..., :shown], fig=figure)
@@ -1040,44 +1136,27 @@ class _FeatureMapExplorer(_Demo):
         filters.suptitle(
             f"filtros da primeira camada convolucional ({count} de {kernel.shape[0]}×{kernel.shape[1]}{more})"
         )
-        self.filters_png = plots.to_png(filters)
-        self.filters = widgets.HTML(_png_html(self.filters_png, "Filtros da primeira camada convolucional."))
-        super().__init__(controls, _figure(11, 3.4))
-        self.children = (*self.children, self.filters)
-
-    def _layer_maps(self, layer: str) -> np.ndarray:
-        if layer not in self._maps:
-            self._maps[layer] = self._train.feature_maps(self._model, self._images, layer)
-        return self._maps[layer]
+        return plots.to_png(filters)
 
     def _compute(self) -> dict:
         layer, index = self.controls["layer"].value, self.controls["index"].value
-        all_maps = self._layer_maps(layer)
-        shown = min(all_maps.shape[-1], self._max_maps)
+        all_maps, shown = self._maps[layer], self._shown[layer]
         height, width, channels = all_maps.shape[1:]
         return {
             "layer": layer,
             "index": index,
-            "image": _display_image(np.asarray(self._images[index])),
+            "image": _display_image(self._images[index]),
             "maps": all_maps[index, ..., :shown],
             "title": f"camada {layer}: {channels} mapas {height}×{width} (mostrando {shown}, em linhas de 8)",
         }
 
-    def _make_scene(self, figure, state):
-        return _FeatureMapScene(figure, state)
 
-    def _describe(self, state) -> str:
-        return (
-            f"<p>{html.escape(state['title'])}. Cada mapa é a resposta de um filtro da camada: claro onde o "
-            "padrão que o filtro procura aparece na imagem.</p>"
-        )
-
-
-def feature_map_explorer(model, images, *, max_maps: int = 16) -> widgets.VBox:
+def feature_map_explorer(model, images, *, max_maps: int = 16) -> anywidget.AnyWidget:
     """Os mapas de características de uma camada convolucional de um modelo Keras, imagem por imagem.
 
-    Importa o TensorFlow só ao ser chamada (por :mod:`cnn_lib.train`). Os mapas de cada camada são calculados
-    uma vez para todas as imagens, na primeira vez que a camada é escolhida.
+    Importa o TensorFlow só ao ser chamada (por :mod:`cnn_lib.train`). Os mapas de todas as camadas
+    convolucionais são calculados na construção, para todas as imagens: a página (inclusive o livro em HTML,
+    sem kernel) só troca entre esses estados. Use poucas imagens pequenas.
 
     Parameters
     ----------
@@ -1090,10 +1169,10 @@ def feature_map_explorer(model, images, *, max_maps: int = 16) -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
+    anywidget.AnyWidget
         Controles ``"layer"`` (lista das camadas convolucionais) e ``"index"`` (a imagem); ``state`` com
         ``"layer"``, ``"index"``, ``"image"``, ``"maps"`` (H', W', canais mostrados) e ``"title"``; a figura
-        dos filtros da primeira camada em ``filters``.
+        dos filtros da primeira camada em ``filters_png`` (PNG).
 
     Examples
     --------
