@@ -75,13 +75,20 @@ class Misconception:
     test: Callable | None = None
 
     def explains(self, args: tuple, actual, expected, kind: str) -> bool:
-        """Verdadeiro se este erro explica a resposta ``actual`` do aluno neste caso."""
-        try:
-            if self.test is not None:
+        """Verdadeiro se este erro explica a resposta ``actual`` do aluno neste caso.
+
+        Se a conta errada levanta uma exceção e o aluno levantou a mesma, o erro também explica o caso.
+        """
+        if self.test is not None:
+            try:
                 return bool(self.test(args, actual, expected))
-            return compare(actual, self.wrong(*_copies(args)), kind) is None
-        except (ValueError, TypeError, IndexError, ZeroDivisionError):
-            return False
+            except (ValueError, TypeError, IndexError, ZeroDivisionError):
+                return False
+        try:
+            wrong = self.wrong(*_copies(args))
+        except Exception as error:
+            return isinstance(actual, Raised) and actual.is_a(type(error).__name__)
+        return compare(actual, wrong, kind) is None
 
 
 def _copies(args: tuple) -> list:
@@ -112,6 +119,8 @@ def _number(value: float) -> str:
     if _is_int(value):
         return format_number(value)
     text = f"{value:.6g}"
+    if "e" not in text and "." not in text and "n" not in text:
+        text += ".0"
     return text.replace("e+", "·10^").replace("e-", "·10^-").replace(".", ",")
 
 
@@ -182,6 +191,8 @@ def compare(actual, expected, kind: str) -> str | None:
     """
     if isinstance(actual, Raised):
         return show(actual)
+    if isinstance(actual, np.generic):
+        actual = actual.item()
     if kind == "array":
         return _compare_array(actual, expected)
     if kind == "int":

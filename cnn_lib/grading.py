@@ -22,7 +22,6 @@ Examples
 import base64
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from cnn_lib.formatting import format_decimal, format_number
 
 __all__ = [
     "MIME",
+    "answer_payload",
     "cases",
     "check_array",
     "check_choice",
@@ -64,12 +64,15 @@ _CONFIRMATION = "os testes ocultos conferem os valores na correção."
 # --- os casos públicos: as entradas em que a correção avalia cada função
 
 
-def _conv_cases(seed: int, count: int, sizes) -> list:
+def _conv_cases(seed: int, count: int, sizes, square: bool) -> list:
     rng = np.random.default_rng(seed)
     result = []
     for _ in range(count):
         kh, kw = (int(v) for v in rng.choice(sizes, size=2))
-        h, w = int(rng.integers(max(kh, 2), 10)), int(rng.integers(max(kw, 2), 10))
+        h, w = int(rng.integers(kh + 1, 10)), int(rng.integers(kw + 1, 10))
+        if square:
+            kw, w = kh, max(h, kh)
+            h = w
         result.append((rng.normal(size=(h, w)), rng.normal(size=(kh, kw))))
     return result
 
@@ -88,7 +91,7 @@ def _conv_special() -> list:
 
 def _conv_vectorized() -> list:
     rng = np.random.default_rng(5)
-    result = _conv_cases(99, 6, [1, 2, 3, 4, 5])
+    result = _conv_cases(99, 6, [1, 2, 3, 4, 5], square=False)
     result.append((rng.normal(size=(64, 48)), rng.normal(size=(7, 5))))
     result.append((rng.integers(0, 256, size=(9, 9)), rng.integers(-1, 2, size=(3, 3))))
     return result
@@ -156,7 +159,7 @@ def _batch_norm_cases() -> list:
 
 
 _CASES = {
-    "ex01_convolucao/correlacao2d_loops": lambda: _conv_cases(2024, 6, [2, 3, 5]),
+    "ex01_convolucao/correlacao2d_loops": lambda: _conv_cases(2024, 6, [2, 3, 5], square=True),
     "ex01_convolucao/correlacao2d_loops_especiais": _conv_special,
     "ex01_convolucao/correlacao2d_loops_invalidos": lambda: [
         (np.ones((3, 5)), np.ones((4, 2))),
@@ -488,7 +491,8 @@ def _save_model(name: str, model) -> str:
     return path.as_posix()
 
 
-def _payload(item: str, answer) -> tuple[dict, str]:
+def answer_payload(item: str, answer) -> tuple[dict, str]:
+    """O dado que :func:`collect` registra para ``answer`` e o rótulo curto da confirmação."""
     name = item.split("/", 1)[-1]
     if item in _CASES:
         if not callable(answer):
@@ -532,7 +536,7 @@ def collect(item: str, answer) -> None:
     """
     if not isinstance(item, str) or item.count("/") != 1:
         raise ValueError(f'item deve ser "<tarefa>/<nome>"; recebido: {item!r}')
-    payload, label = _payload(item, answer)
+    payload, label = answer_payload(item, answer)
     text = json.dumps(payload)
     if len(text) > MAX_BYTES:
         raise ValueError(
@@ -767,7 +771,7 @@ def check_array(actual, expected=None, *, name: str, shape=None, rtol=1e-4, atol
     _confirm(name, f"numpy.ndarray {_shape_words(actual.shape)}")
 
 
-def check_choice(answer, expected_digest: str | None = None, *, name: str, options: str, hint: str = ""):
+def check_choice(answer, *, name: str, options: str) -> None:
     """Confere que a resposta de uma questão de múltipla escolha é uma das letras de ``options``.
 
     Se a letra é a certa, só a correção sabe.
@@ -776,14 +780,10 @@ def check_choice(answer, expected_digest: str | None = None, *, name: str, optio
     ----------
     answer : object
         A letra escolhida (maiúscula ou minúscula; espaços nas pontas são ignorados).
-    expected_digest : str, opcional
-        Só para os notebooks antigos (ex04, ex05) que ainda comparam um resumo no kernel.
     name : str
         Nome da variável da resposta.
     options : str
         As letras válidas, por exemplo ``"ABCD"``.
-    hint : str, padrão ""
-        Dica para quando a alternativa está errada (notebooks antigos).
 
     Raises
     ------
@@ -804,8 +804,6 @@ def check_choice(answer, expected_digest: str | None = None, *, name: str, optio
         raise AssertionError(
             f"{name} deve ser uma das letras {', '.join(options)}; recebido: {answer!r:.20}."
         )
-    if expected_digest is not None and answer_digest(name, letter) != expected_digest:
-        raise AssertionError(f"{name} não é a alternativa correta. {hint}".rstrip())
     _confirm(name, f"uma das letras {', '.join(options)}")
 
 
@@ -866,190 +864,3 @@ def require(condition: bool, message: str) -> None:
     """
     if not condition:
         raise AssertionError(message)
-
-
-# --- legado: só para os notebooks ex04 e ex05 enquanto não passam a usar collect (sai depois)
-
-
-def answer_digest(question: str, answer: str) -> str:
-    """Resumo SHA-256 (16 dígitos) de uma resposta; legado dos notebooks ex04 e ex05.
-
-    Examples
-    --------
-    >>> answer_digest("q1", "B") == answer_digest("q1", " b")
-    True
-    """
-    import hashlib
-
-    return hashlib.sha256(f"{question}:{answer.strip().upper()}".encode()).hexdigest()[:16]
-
-
-def _legacy_mismatch(actual, expected, rtol: float, atol: float) -> str | None:
-    if isinstance(expected, np.ndarray):
-        if not isinstance(actual, np.ndarray) or actual.dtype.kind not in "iuf":
-            return "deveria ser um array NumPy de números"
-        if actual.shape != expected.shape:
-            return f"tem shape {actual.shape}, diferente do shape esperado para esta entrada"
-        wrong = int(np.sum(~np.isclose(actual, expected, rtol=rtol, atol=atol)))
-        return f"tem {wrong} de {expected.size} valores diferentes do esperado" if wrong else None
-    if isinstance(expected, tuple):
-        if not isinstance(actual, tuple) or len(actual) != len(expected):
-            return "deveria ser uma tupla do mesmo tamanho"
-        reasons = [_legacy_mismatch(a, e, rtol, atol) for a, e in zip(actual, expected, strict=True)]
-        return next((r for r in reasons if r), None)
-    if _is_int(expected):
-        return None if _is_int(actual) and actual == expected else "não confere com o valor esperado"
-    if not _is_real(actual):
-        return "deveria ser um número"
-    return (
-        None if abs(actual - expected) <= atol + rtol * abs(expected) else "não confere com o valor esperado"
-    )
-
-
-def check_function(student_fn, reference_fn, cases, *, name, hint="", rtol=1e-6, atol=1e-9) -> None:
-    """Confere a função do aluno contra a referência em cada caso; legado dos notebooks ex04 e ex05.
-
-    Examples
-    --------
-    >>> check_function(lambda n: n + 1, lambda n: n + 2, [(1,)], name="f", hint="some 2.")
-    Traceback (most recent call last):
-    ...
-    AssertionError: f(1) não confere com o valor esperado. some 2.
-    """
-    if not callable(student_fn):
-        raise AssertionError(f"{name} deve ser uma função; recebido: {_type_words(student_fn)}.")
-    for args in cases:
-        expected = reference_fn(*_copies(args))
-        call = f"{name}({', '.join(_describe(arg) for arg in args)})"
-        try:
-            actual = student_fn(*_copies(args))
-        except Exception as error:
-            raise AssertionError(
-                f"{call} levantou {type(error).__name__}: {error}. {hint}".rstrip()
-            ) from None
-        reason = _legacy_mismatch(actual, expected, rtol, atol)
-        if reason:
-            raise AssertionError(f"{call} {reason}. {hint}".rstrip())
-
-
-def _describe(value) -> str:
-    return f"array com shape {value.shape}" if isinstance(value, np.ndarray) else repr(value)
-
-
-def fresh_library():
-    """``(cnn_lib.shapes, cnn_lib.ops)``; legado dos notebooks ex04 e ex05.
-
-    Examples
-    --------
-    >>> shapes, ops = fresh_library()
-    >>> shapes.output_size(28, 3)
-    26
-    """
-    import importlib
-
-    return importlib.import_module("cnn_lib.shapes"), importlib.import_module("cnn_lib.ops")
-
-
-def accuracy(probabilities, labels) -> float:
-    """Acurácia das previsões (fração de linhas com o maior valor na coluna certa); legado do ex05.
-
-    Examples
-    --------
-    >>> accuracy(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([0, 1, 1]))
-    0.6666666666666666
-    """
-    return float(np.mean(np.argmax(probabilities, axis=1) == labels))
-
-
-# --- legado: o pré-processador de feedback antigo, até o nbgrader_config.py usar o do cnn_grader
-
-_HIDDEN_BEGIN, _HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-_NOTICE = "[saída omitida: ela reproduzia parte dos testes ocultos]\n"
-_ERROR_HINTS = {
-    "NotImplementedError": " (resposta não escrita: troque o raise NotImplementedError() pelo seu código)",
-    "NameError": " (rode a célula da resposta antes e confira se o nome é o pedido no enunciado)",
-}
-
-
-def _split_lines(source: str) -> tuple[set, list]:
-    """As linhas (sem espaços nas pontas) dentro e fora das regiões de testes ocultos de uma célula."""
-    hidden, visible, inside = set(), [], False
-    for line in source.split("\n"):
-        if _HIDDEN_BEGIN in line or _HIDDEN_END in line:
-            inside = _HIDDEN_BEGIN in line
-        elif inside:
-            hidden.add(line.strip())
-        else:
-            visible.append(line)
-    return hidden, visible
-
-
-def _secret_lines(nb) -> list:
-    """As linhas (de 6 caracteres ou mais) dos testes ocultos que não aparecem em outro lugar do notebook."""
-    hidden, visible = set(), []
-    for cell in nb.cells:
-        cell_hidden, cell_visible = _split_lines(cell.source)
-        hidden |= cell_hidden
-        visible += cell_visible
-    visible_text = "\n".join(visible)
-    return [line for line in hidden if len(line) >= 6 and line not in visible_text]
-
-
-def _output_text(output) -> str:
-    """Todo o texto de uma saída (fluxo, erro, dados), sem as cores ANSI dos tracebacks."""
-    parts = [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", [])]
-    parts += output.get("data", {}).values()
-    text = "\n".join(part if isinstance(part, str) else str(part) for part in parts)
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def sanitize_feedback(nb, resources):
-    """Pré-processador do ``nbgrader generate_feedback``: tira do feedback tudo o que vem dos testes ocultos.
-
-    Nas células com testes ocultos, cada erro vira uma linha ``Falha no teste: mensagem`` (ou ``Erro ao rodar
-    o teste: Classe: mensagem``), sem o traceback, que mostraria as linhas do teste; as outras saídas
-    somem. Em qualquer célula, uma saída que contenha uma linha exclusiva dos testes ocultos vira um aviso.
-    Deve vir antes de ``ClearHiddenTests``, que tira as regiões ocultas do código das células.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        O notebook corrigido (com os testes ocultos no código das células).
-    resources : dict
-        Recursos do nbconvert (devolvidos sem mudança).
-
-    Returns
-    -------
-    (nb, resources)
-
-    Examples
-    --------
-    >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
-    >>> teste = "check(x)\\n### BEGIN HIDDEN TESTS\\nassert resposta == 42\\n### END HIDDEN TESTS"
-    >>> erro = new_output("error", ename="AssertionError", evalue="x não confere", traceback=["x == 42"])
-    >>> vazamento = new_output("stream", name="stdout", text="assert resposta == 42")
-    >>> celulas = [new_code_cell(teste, outputs=[erro]), new_code_cell("", outputs=[vazamento])]
-    >>> nb = new_notebook(cells=celulas)
-    >>> nb, _ = sanitize_feedback(nb, {})
-    >>> nb.cells[0].outputs[0].traceback
-    ['Falha no teste: x não confere']
-    >>> nb.cells[1].outputs[0].text
-    '[saída omitida: ela reproduzia parte dos testes ocultos]\\n'
-    """
-    secret = _secret_lines(nb)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        if _HIDDEN_BEGIN in cell.source:
-            cell.outputs = [output for output in cell.outputs if output.output_type == "error"]
-            for output in cell.outputs:
-                if output.ename == "AssertionError":
-                    output.traceback = [f"Falha no teste: {output.evalue}"]
-                else:
-                    message = f"Erro ao rodar o teste: {output.ename}: {output.evalue}".rstrip(": ")
-                    output.traceback = [message + _ERROR_HINTS.get(output.ename, "")]
-        for output in cell.outputs:
-            if any(line in _output_text(output) for line in secret):
-                output.clear()
-                output.update(output_type="stream", name="stdout", text=_NOTICE)
-    return nb, resources

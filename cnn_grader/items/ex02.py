@@ -35,6 +35,11 @@ def _valid_variant(combine_size):
     return wrong
 
 
+def _real_division(n, k, s, p, d, actual) -> bool:
+    """O aluno devolveu um float igual à fração (n + 2p − k_ef)/s + 1, sem arredondar."""
+    return isinstance(actual, float) and abs(actual - ((n + 2 * _pad(p) - d * (k - 1) - 1) / s + 1)) < 1e-9
+
+
 SIZE_MISCONCEPTIONS = (
     Misconception(
         "teto no lugar do piso",
@@ -69,9 +74,7 @@ SIZE_MISCONCEPTIONS = (
     Misconception(
         "divisão real",
         "seu resultado não arredonda a divisão por s (a saída tem de ser um número inteiro de posições)",
-        test=lambda args, actual, expected: (
-            isinstance(actual, float) and actual != int(actual) and args[3] != "same"
-        ),
+        test=lambda args, actual, expected: _real_division(*args, actual),
     ),
 )
 
