@@ -26,6 +26,7 @@ __all__ = [
     "load_digits",
     "load_mnist",
     "sample_image",
+    "select_classes",
 ]
 
 # Pesos de luminância (ITU-R BT.601) para converter RGB em tons de cinza.
@@ -94,6 +95,77 @@ def load_digits(test_size=0.25, seed: int = 0, *, upscale: int = 1):
         images, digits.target, test_size=test_size, random_state=seed, stratify=digits.target
     )
     return (x_train, y_train), (x_test, y_test)
+
+
+def select_classes(x, y, classes, *, per_class: int | None = None, seed: int = 0):
+    """Só as imagens de algumas classes, com os rótulos renumerados 0, 1, 2, ... na ordem de ``classes``.
+
+    Serve para montar tarefas novas a partir de um conjunto rotulado, como no aprendizado por transferência:
+    pré-treinar nos dígitos 0 a 4 e ajustar nos dígitos 5 a 9 (que viram as classes 0 a 4 da tarefa nova).
+    Com ``per_class``, sorteia (sem reposição, pela ``seed``) só esse número de exemplos de cada classe, para
+    simular poucos dados. A ordem original das imagens escolhidas é mantida.
+
+    Parameters
+    ----------
+    x : array (N, ...)
+        Imagens (ou quaisquer exemplos), um por linha.
+    y : array (N,) de int
+        Rótulos.
+    classes : sequência de int
+        Classes a manter, sem repetição; a classe ``classes[i]`` vira o rótulo ``i``.
+    per_class : int, opcional
+        Exemplos sorteados de cada classe; ``None`` mantém todos.
+    seed : int, padrão 0
+        Semente do sorteio (só usada com ``per_class``).
+
+    Returns
+    -------
+    (x_sel, y_sel)
+        As imagens escolhidas e os rótulos novos, inteiros de 0 a ``len(classes) - 1``.
+
+    Examples
+    --------
+    >>> (x_train, y_train), _ = load_digits()
+    >>> x_alvo, y_alvo = select_classes(x_train, y_train, [5, 6, 7, 8, 9], per_class=3)
+    >>> x_alvo.shape, y_alvo.tolist()
+    ((15, 8, 8, 1), [1, 1, 1, 4, 0, 3, 2, 0, 3, 3, 4, 2, 4, 0, 2])
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise TypeError(f"y deve ser um vetor de rótulos inteiros; recebido: {received(y)} (dtype {y.dtype})")
+    if x.ndim < 1 or len(x) != len(y):
+        raise ValueError(
+            f"x e y devem ter o mesmo número de exemplos; recebido: {received(x)} e {len(y)} rótulos"
+        )
+    seed = check_int(seed, "seed", minimum=0)
+    if isinstance(classes, str | bytes) or not hasattr(classes, "__len__") or len(classes) == 0:
+        raise TypeError(
+            f"classes deve ser uma lista não vazia de rótulos inteiros; recebido: {received(classes)}"
+        )
+    if not all(is_int(c) for c in classes) or len(set(classes)) != len(classes):
+        raise ValueError(f"classes deve ter rótulos inteiros sem repetição; recebido: {received(classes)}")
+    counts = {int(c): int(np.count_nonzero(y == c)) for c in classes}
+    missing = [c for c, count in counts.items() if count == 0]
+    if missing:
+        raise ValueError(
+            f"classes: os rótulos {missing} não aparecem em y; rótulos de y: {np.unique(y).tolist()}"
+        )
+    if per_class is not None:
+        per_class = check_int(per_class, "per_class")
+        if per_class > min(counts.values()):
+            raise ValueError(
+                f"per_class deve ser no máximo {min(counts.values())} (exemplos da classe com menos "
+                f"exemplos); recebido: {per_class}"
+            )
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in classes:
+        indices = np.flatnonzero(y == c)
+        chosen.append(indices if per_class is None else rng.choice(indices, per_class, replace=False))
+    indices = np.sort(np.concatenate(chosen))
+    new_label = {int(c): i for i, c in enumerate(classes)}
+    return x[indices], np.array([new_label[int(label)] for label in y[indices]], dtype=np.int64)
 
 
 def _check_size(size, shape: tuple[int, ...]) -> tuple[int, int]:

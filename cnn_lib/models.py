@@ -12,11 +12,16 @@ import keras
 from keras import layers
 
 from cnn_lib._validation import check_int, check_number, is_int, received
+from cnn_lib.shapes import receptive_field
 
 __all__ = [
     "alexnet",
+    "augmentation",
     "bottleneck_block",
+    "inception_block",
     "lenet5",
+    "receptive_field_layers",
+    "replace_head",
     "residual_block",
     "resnet18",
     "resnet50",
@@ -479,7 +484,7 @@ def resnet50(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     return _resnet(input_shape, num_classes, bottleneck_block, stages, True, "resnet50")
 
 
-def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
+def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10, *, augmentation=None) -> keras.Sequential:
     """CNN compacta para o capítulo prático: os dígitos 8×8 do scikit-learn (``cnn_lib.data.load_digits``).
 
     Duas convoluções 3×3 ``"same"`` (``conv1`` e ``conv2``, 32 e 64 filtros, sem bias) com normalização em
@@ -495,6 +500,10 @@ def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
         Forma da imagem; H e W >= 2.
     num_classes : int, padrão 10
         Número de classes.
+    augmentation : keras.layers.Layer, opcional
+        Camada (ou ``keras.Sequential``) de aumento de dados posta logo depois da entrada, por exemplo
+        :func:`augmentation`. As camadas aleatórias do Keras só transformam as imagens no treino; na predição
+        e na avaliação deixam as imagens como estão.
 
     Returns
     -------
@@ -505,9 +514,16 @@ def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
     >>> model = small_cnn()
     >>> model.output_shape, model.get_layer("conv2").output.shape
     ((None, 10), (None, 8, 8, 64))
+    >>> [layer.name for layer in small_cnn(augmentation=augmentation()).layers[:2]]
+    ['augmentation', 'conv1']
     """
     _check_input_shape(input_shape, 2)
     num_classes = check_int(num_classes, "num_classes")
+    if augmentation is not None and not isinstance(augmentation, layers.Layer):
+        raise TypeError(
+            "augmentation deve ser None ou uma camada do Keras (por exemplo models.augmentation()); "
+            f"recebido: {received(augmentation)}"
+        )
 
     def conv_bn_relu(filters: int, index: int) -> list:
         return [
@@ -519,6 +535,7 @@ def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
     return keras.Sequential(
         [
             keras.Input(shape=tuple(input_shape)),
+            *([] if augmentation is None else [augmentation]),
             *conv_bn_relu(32, 1),
             *conv_bn_relu(64, 2),
             layers.MaxPooling2D(2, name="pool"),
@@ -530,3 +547,324 @@ def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10) -> keras.Sequential:
         ],
         name="small_cnn",
     )
+
+
+_FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+_FILL_MODES = ("constant", "reflect", "wrap", "nearest")
+
+
+def augmentation(
+    *,
+    rotation: float = 0.04,
+    translation: float = 0.125,
+    zoom: float = 0.1,
+    flip: str | None = None,
+    fill_mode: str = "constant",
+    seed: int = 0,
+) -> keras.Sequential:
+    """Camadas de aumento de dados (data augmentation) do Keras, numa ``keras.Sequential`` "augmentation".
+
+    Na ordem: ``RandomFlip`` (se ``flip``), ``RandomRotation``, ``RandomTranslation`` e ``RandomZoom`` (cada
+    uma só se o seu fator for maior que zero). A cada lote de treino, cada imagem recebe uma transformação
+    sorteada; fora do treino (``training=False``, o padrão de ``predict`` e ``evaluate``) as camadas devolvem
+    as imagens sem mudança. Os padrões servem para os dígitos 8×8: giros de até
+    :math:`0{,}04 \\cdot 360° \\approx 14°`, deslocamentos de até um pixel (:math:`0{,}125 \\cdot 8`) e
+    ampliações/reduções de até 10 %, sem espelhamento (um 2 espelhado não é um 2) e com o fundo preenchido de
+    zeros (o fundo dos dígitos).
+
+    Parameters
+    ----------
+    rotation : float em [0, 0,5], padrão 0.04
+        Giro máximo, em frações de volta completa (o ``factor`` de ``RandomRotation``).
+    translation : float em [0, 1), padrão 0.125
+        Deslocamento máximo, em fração da altura e da largura.
+    zoom : float em [0, 1), padrão 0.1
+        Ampliação/redução máxima, em fração do tamanho.
+    flip : {None, "horizontal", "vertical", "horizontal_and_vertical"}, padrão None
+        Espelhamento aleatório (o ``mode`` de ``RandomFlip``); ``None`` não espelha.
+    fill_mode : {"constant", "reflect", "wrap", "nearest"}, padrão "constant"
+        Como preencher os pixels que entram pela borda; ``"constant"`` põe zeros.
+    seed : int, padrão 0
+        Semente das camadas (cada uma recebe ``seed``, ``seed + 1``, ...): a mesma semente dá a mesma
+        sequência de transformações.
+
+    Returns
+    -------
+    keras.Sequential
+
+    Examples
+    --------
+    >>> aumento = augmentation(seed=0)
+    >>> [type(layer).__name__ for layer in aumento.layers]
+    ['RandomRotation', 'RandomTranslation', 'RandomZoom']
+    >>> imagens = keras.ops.ones((2, 8, 8, 1))
+    >>> bool(keras.ops.all(aumento(imagens, training=False) == imagens))   # fora do treino: identidade
+    True
+    >>> tuple(aumento(imagens, training=True).shape)                        # no treino: a mesma forma
+    (2, 8, 8, 1)
+    """
+    rotation = check_number(rotation, "rotation", 0.0, 0.5)
+    translation = check_number(translation, "translation", 0.0, 1.0, include_high=False)
+    zoom = check_number(zoom, "zoom", 0.0, 1.0, include_high=False)
+    if flip is not None and flip not in _FLIP_MODES:
+        raise ValueError(
+            "flip deve ser None, 'horizontal', 'vertical' ou 'horizontal_and_vertical'; "
+            f"recebido: {received(flip)}"
+        )
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(
+            f"fill_mode deve ser 'constant', 'reflect', 'wrap' ou 'nearest'; recebido: {received(fill_mode)}"
+        )
+    seed = check_int(seed, "seed", minimum=0)
+    steps = []
+    if flip is not None:
+        steps.append(layers.RandomFlip(flip, seed=seed + len(steps), name="random_flip"))
+    if rotation > 0:
+        steps.append(
+            layers.RandomRotation(
+                rotation, fill_mode=fill_mode, seed=seed + len(steps), name="random_rotation"
+            )
+        )
+    if translation > 0:
+        steps.append(
+            layers.RandomTranslation(
+                translation,
+                translation,
+                fill_mode=fill_mode,
+                seed=seed + len(steps),
+                name="random_translation",
+            )
+        )
+    if zoom > 0:
+        steps.append(layers.RandomZoom(zoom, fill_mode=fill_mode, seed=seed + len(steps), name="random_zoom"))
+    if not steps:
+        raise ValueError(
+            "augmentation sem nenhuma transformação: dê rotation, translation ou zoom maior que 0, ou um flip"
+        )
+    return keras.Sequential(steps, name="augmentation")
+
+
+def replace_head(model, num_classes: int, *, feature_layer: str | None = None) -> keras.Model:
+    """Cópia de ``model`` até ``feature_layer``, com os pesos aprendidos, e uma camada de saída nova.
+
+    É o primeiro passo do aprendizado por transferência (transfer learning): as camadas de um modelo treinado
+    numa tarefa viram o extrator de características de outra, e só a saída, uma densa softmax nova chamada
+    ``predictions`` com pesos sorteados, é feita para a tarefa nova. As camadas são copiadas
+    (``keras.models.clone_model`` e os pesos de ``model``): treinar ou congelar o modelo novo não muda o
+    original. Para congelar as camadas copiadas, use :func:`cnn_lib.train.freeze`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Modelo treinado, Sequential ou funcional, com uma entrada (construído com ``keras.Input``).
+    num_classes : int
+        Classes da tarefa nova.
+    feature_layer : str, opcional
+        Nome da camada cuja saída alimenta a nova densa; o padrão é a penúltima camada de ``model.layers``
+        (a que vem antes da saída antiga).
+
+    Returns
+    -------
+    keras.Model
+        Modelo funcional com a mesma entrada e ``num_classes`` saídas.
+
+    Examples
+    --------
+    >>> base = small_cnn(num_classes=5)
+    >>> nova = replace_head(base, 3)
+    >>> nova.output_shape, nova.layers[-2].name
+    ((None, 3), 'dropout2')
+    >>> nova.get_layer("conv1") is base.get_layer("conv1")     # cópia, não a mesma camada
+    False
+    """
+    if not isinstance(model, keras.Model) or not model.built or not model.inputs or len(model.inputs) != 1:
+        raise TypeError(
+            "model deve ser um keras.Model construído com uma entrada (keras.Input); "
+            f"recebido: {received(model)}"
+        )
+    num_classes = check_int(num_classes, "num_classes")
+    names = [layer.name for layer in model.layers]
+    if feature_layer is None:
+        if len(names) < 2:
+            raise ValueError(f"model deve ter pelo menos duas camadas; recebido: {len(names)}")
+        feature_layer = names[-2]
+    elif feature_layer not in names:
+        raise ValueError(
+            f"feature_layer: o modelo não tem camada chamada {feature_layer!r}; camadas: {', '.join(names)}"
+        )
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    features = copy.get_layer(feature_layer).output
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(features)
+    return keras.Model(copy.inputs, outputs, name=f"{model.name}_transferido")
+
+
+def inception_block(
+    x,
+    filters_1x1: int,
+    filters_3x3: int,
+    filters_5x5: int,
+    pool_projection: int | None = None,
+    *,
+    reduce_3x3: int | None = None,
+    reduce_5x5: int | None = None,
+    name: str | None = None,
+):
+    """Módulo Inception (GoogLeNet, Szegedy et al., 2015): quatro ramos em paralelo, concatenados nos canais.
+
+    Ramos: conv 1×1; conv 3×3; conv 5×5; max pooling 3×3 com passo 1. Todos com ``padding="same"`` e ReLU,
+    para que as saídas tenham a mesma altura e largura e possam ser concatenadas (``layers.Concatenate``, que
+    empilha os canais). Com ``reduce_3x3``/``reduce_5x5``, uma conv 1×1 reduz os canais antes da 3×3/5×5; com
+    ``pool_projection``, uma conv 1×1 reduz os canais depois do pooling. Sem esses três, é a versão "ingênua"
+    do artigo, muito mais cara.
+
+    Parameters
+    ----------
+    x : KerasTensor
+        Entrada NHWC.
+    filters_1x1, filters_3x3, filters_5x5 : int
+        Filtros da conv 1×1, da 3×3 e da 5×5.
+    pool_projection : int, opcional
+        Filtros da conv 1×1 depois do pooling; ``None`` deixa passar os canais do pooling como estão.
+    reduce_3x3, reduce_5x5 : int, opcional
+        Filtros das convs 1×1 de redução antes da 3×3 e da 5×5; ``None`` não reduz.
+    name : str, opcional
+        Prefixo dos nomes: ``{name}_1x1``, ``{name}_3x3_reduce``, ``{name}_3x3``, ..., ``{name}_concat``.
+
+    Returns
+    -------
+    KerasTensor
+        Saída com ``filters_1x1 + filters_3x3 + filters_5x5`` canais, mais ``pool_projection`` (ou os canais
+        da entrada, sem projeção).
+
+    Examples
+    --------
+    >>> entrada = keras.Input((28, 28, 192))        # o módulo 3a da GoogLeNet
+    >>> saida = inception_block(entrada, 64, 128, 32, 32, reduce_3x3=96, reduce_5x5=16)
+    >>> saida.shape
+    (None, 28, 28, 256)
+    >>> inception_block(entrada, 64, 128, 32).shape   # versão ingênua: os 192 canais do pooling passam
+    (None, 28, 28, 416)
+    """
+    filters = {"filters_1x1": filters_1x1, "filters_3x3": filters_3x3, "filters_5x5": filters_5x5}
+    filters = {key: check_int(value, key) for key, value in filters.items()}
+    optional = {"pool_projection": pool_projection, "reduce_3x3": reduce_3x3, "reduce_5x5": reduce_5x5}
+    optional = {key: None if value is None else check_int(value, key) for key, value in optional.items()}
+
+    def conv(tensor, count: int, size: int, suffix: str):
+        return layers.Conv2D(count, size, padding="same", activation="relu", name=_name(name, suffix))(tensor)
+
+    def reduced(count: int | None, suffix: str):
+        return x if count is None else conv(x, count, 1, f"{suffix}_reduce")
+
+    branch_1 = conv(x, filters["filters_1x1"], 1, "1x1")
+    branch_3 = conv(reduced(optional["reduce_3x3"], "3x3"), filters["filters_3x3"], 3, "3x3")
+    branch_5 = conv(reduced(optional["reduce_5x5"], "5x5"), filters["filters_5x5"], 5, "5x5")
+    branch_pool = layers.MaxPooling2D(3, strides=1, padding="same", name=_name(name, "pool"))(x)
+    if optional["pool_projection"] is not None:
+        branch_pool = conv(branch_pool, optional["pool_projection"], 1, "pool_proj")
+    return layers.Concatenate(name=_name(name, "concat"))([branch_1, branch_3, branch_5, branch_pool])
+
+
+# Camadas que não mudam o campo receptivo: agem pixel a pixel, juntam ramos ou só preenchem a borda (o
+# preenchimento muda onde o campo fica, não o seu tamanho). As camadas aleatórias de aumento de dados são a
+# identidade fora do treino.
+_POINTWISE = (
+    layers.InputLayer,
+    layers.BatchNormalization,
+    layers.LayerNormalization,
+    layers.Activation,
+    layers.ReLU,
+    layers.Dropout,
+    layers.SpatialDropout2D,
+    layers.ZeroPadding2D,
+    layers.Rescaling,
+    layers.Add,
+    layers.Subtract,
+    layers.Multiply,
+    layers.Average,
+    layers.Maximum,
+    layers.Concatenate,
+    layers.RandomFlip,
+    layers.RandomRotation,
+    layers.RandomTranslation,
+    layers.RandomZoom,
+)
+_WINDOWED = (layers.Conv2D, layers.DepthwiseConv2D, layers.SeparableConv2D)
+_POOLING = (layers.MaxPooling2D, layers.AveragePooling2D)
+
+
+def _window(layer) -> tuple[int, int, int] | None:
+    """``(kernel_size, strides, dilation_rate)`` (na altura) de uma convolução ou pooling; senão ``None``."""
+    if isinstance(layer, _WINDOWED):
+        return layer.kernel_size[0], layer.strides[0], layer.dilation_rate[0]
+    if isinstance(layer, _POOLING):
+        return layer.pool_size[0], layer.strides[0], 1
+    return None
+
+
+def _parents(layer) -> list[str]:
+    if len(layer._inbound_nodes) != 1:
+        raise ValueError(
+            f"a camada {layer.name!r} é usada {len(layer._inbound_nodes)} vezes; "
+            "receptive_field_layers aceita só camadas usadas uma vez"
+        )
+    return [parent.operation.name for parent in layer._inbound_nodes[0].parent_nodes]
+
+
+def receptive_field_layers(model) -> dict[str, tuple[int, int, int]]:
+    """As convoluções e poolings de ``model`` no caminho de maior campo receptivo, até o último mapa espacial.
+
+    Devolve, na ordem da rede, ``{nome: (kernel_size, strides, dilation_rate)}`` (na altura) das camadas que
+    mudam o campo receptivo, no formato que :func:`cnn_lib.shapes.receptive_field` recebe:
+    ``shapes.receptive_field(list(camadas.values()))`` é o campo receptivo de um pixel do último mapa de
+    características (o que chega ao achatamento, ao pooling global ou à primeira densa). Camadas pixel a pixel
+    (normalização em lote, ativações, dropout), preenchimentos e somas não mudam o tamanho do campo e ficam de
+    fora. Num modelo com ramos (ResNet, Inception), onde dois ramos se juntam vale o de maior campo receptivo.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Modelo Sequential ou funcional, construído com ``keras.Input``, sem modelos aninhados.
+
+    Returns
+    -------
+    dict
+        ``{nome da camada: (kernel_size, strides, dilation_rate)}``.
+
+    Raises
+    ------
+    TypeError
+        Se o modelo tiver uma camada de tipo desconhecido (por exemplo ``Lambda`` ou um modelo aninhado)
+        antes do fim da parte espacial.
+
+    Examples
+    --------
+    >>> camadas = receptive_field_layers(lenet5())
+    >>> camadas
+    {'c1': (5, 1, 1), 's2': (2, 2, 1), 'c3': (5, 1, 1), 's4': (2, 2, 1)}
+    >>> receptive_field(list(camadas.values()))
+    16
+    """
+    if not isinstance(model, keras.Model) or not model.built or not model.inputs:
+        raise TypeError(
+            f"model deve ser um keras.Model construído com keras.Input; recebido: {received(model)}"
+        )
+    paths: dict[str, dict[str, tuple[int, int, int]]] = {}
+    last: dict[str, tuple[int, int, int]] = {}
+    for layer in model.layers:
+        candidates = [paths.get(parent, {}) for parent in _parents(layer)] or [{}]
+        path = max(candidates, key=lambda candidate: receptive_field(list(candidate.values())))
+        if len(layer.output.shape) != 4:
+            return path
+        window = _window(layer)
+        if window is not None:
+            path = {**path, layer.name: window}
+        elif not isinstance(layer, _POINTWISE):
+            raise TypeError(
+                f"receptive_field_layers não sabe o efeito da camada {layer.name!r} (tipo "
+                f"{type(layer).__name__}) sobre o campo receptivo; aceito convoluções, poolings e camadas "
+                "pixel a pixel"
+            )
+        paths[layer.name] = last = path
+    return last

@@ -9,7 +9,7 @@ from sklearn import metrics
 
 from cnn_lib._validation import as_array, check_int, check_number, is_int, received
 
-__all__ = ["confusion_matrix", "evaluate_accuracy", "feature_maps", "first_layer_filters", "fit"]
+__all__ = ["confusion_matrix", "evaluate_accuracy", "feature_maps", "first_layer_filters", "fit", "freeze"]
 
 
 def _check_model(model) -> keras.Model:
@@ -45,14 +45,16 @@ def fit(
     seed: int = 0,
     verbose: int = 0,
     callbacks=None,
+    recompile: bool = False,
 ) -> keras.callbacks.History:
     """Treina ``model`` com ``model.fit``, compilando-o antes se ainda não estiver compilado.
 
-    Se o modelo não foi compilado, usa Adam com ``learning_rate``, entropia cruzada categórica esparsa
-    (rótulos inteiros) e a métrica ``"accuracy"``; se já foi, usa o que foi compilado (e ignora
-    ``learning_rate``). Antes de treinar, ``keras.utils.set_random_seed(seed)`` fixa as sementes do Python, do
-    NumPy e do TensorFlow (embaralhamento, dropout). Os pesos iniciais foram sorteados na construção do
-    modelo: para reproduzi-los também, chame ``keras.utils.set_random_seed`` antes de construí-lo.
+    Se o modelo não foi compilado (ou se ``recompile=True``), compila com Adam e ``learning_rate``, entropia
+    cruzada categórica esparsa (rótulos inteiros) e a métrica ``"accuracy"``; se já foi, usa o que foi
+    compilado (e ignora ``learning_rate``). Antes de treinar, ``keras.utils.set_random_seed(seed)`` fixa as
+    sementes do Python, do NumPy e do TensorFlow (embaralhamento, dropout). Os pesos iniciais foram sorteados
+    na construção do modelo: para reproduzi-los também, chame ``keras.utils.set_random_seed`` antes de
+    construí-lo.
 
     Parameters
     ----------
@@ -76,6 +78,10 @@ def fit(
         Como no Keras; num livro ou notebook convertido em HTML use 0 ou 2 (1 escreve barras de progresso).
     callbacks : lista de keras.callbacks.Callback, opcional
         Repassada a ``model.fit`` (por exemplo ``keras.callbacks.EarlyStopping``).
+    recompile : bool, padrão False
+        Compila de novo (otimizador novo, com ``learning_rate``) mesmo que o modelo já esteja compilado. É
+        necessário depois de congelar ou descongelar camadas (:func:`freeze`): o Keras só percebe a mudança em
+        ``trainable`` ao compilar.
 
     Returns
     -------
@@ -105,8 +111,10 @@ def fit(
     seed = check_int(seed, "seed", minimum=0)
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose deve ser 0, 1 ou 2; recebido: {received(verbose)}")
+    if not isinstance(recompile, bool):
+        raise TypeError(f"recompile deve ser True ou False; recebido: {received(recompile)}")
     keras.utils.set_random_seed(seed)
-    if not model.compiled:
+    if recompile or not model.compiled:
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate),
             loss="sparse_categorical_crossentropy",
@@ -121,6 +129,44 @@ def fit(
         verbose=verbose,
         callbacks=callbacks,
     )
+
+
+def freeze(model, until) -> None:
+    """Congela as camadas de ``model`` até ``until`` (inclusive) e deixa treináveis as que vêm depois.
+
+    Uma camada congelada (``trainable=False``) não tem os pesos mudados pelo treino; uma normalização em lote
+    congelada também passa a usar as médias e variâncias móveis, como na inferência (regra do Keras 3). É o
+    segundo passo do aprendizado por transferência: congelar o extrator de características copiado por
+    :func:`cnn_lib.models.replace_head` e treinar só a saída nova. ``until=None`` descongela tudo, para o
+    ajuste fino (fine-tuning). Depois de congelar ou descongelar, treine com ``fit(..., recompile=True)``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        O modelo; as camadas são as de ``model.layers``, na ordem.
+    until : str, int ou None
+        Nome ou posição (em ``model.layers``) da última camada congelada; ``None`` deixa todas treináveis.
+
+    Returns
+    -------
+    None
+        Muda ``model`` no lugar.
+
+    Examples
+    --------
+    >>> from cnn_lib import models
+    >>> model = models.small_cnn()
+    >>> freeze(model, "avg_pool")
+    >>> [layer.name for layer in model.layers if layer.trainable]
+    ['dropout2', 'predictions']
+    >>> freeze(model, None)
+    >>> all(layer.trainable for layer in model.layers)
+    True
+    """
+    model = _check_model(model)
+    last = -1 if until is None else model.layers.index(_get_layer(model, until))
+    for index, layer in enumerate(model.layers):
+        layer.trainable = index > last
 
 
 def _single_input(model: keras.Model):
