@@ -998,6 +998,14 @@ def _conv_gradients(prep: _ConvBackward, dx_padded, dkernel, dbias, kernel_ndim:
     return dx, dkernel, dbias
 
 
+def _col2im(dx_padded: np.ndarray, dcols: np.ndarray, setup: _Setup) -> None:
+    """Soma ``dcols`` ``(N, H', W', kh, kw, C)``, o gradiente de cada cópia de um pixel, na origem dele."""
+    (dh, dw), (kh, kw) = setup.dilation, dcols.shape[3:5]
+    for u in range(kh):
+        for v in range(kw):
+            _window(dx_padded, u * dh, v * dw, setup.strides, setup.out_hw)[...] += dcols[:, :, :, u, v]
+
+
 def conv2d_backward(dout, x, kernel, *, strides=1, padding="valid", dilation_rate=1):
     """Retropropagação de :func:`conv2d`: os gradientes da perda em relação à entrada, ao kernel e ao viés.
 
@@ -1052,20 +1060,20 @@ def conv2d_backward(dout, x, kernel, *, strides=1, padding="valid", dilation_rat
     """
     prep = _prepare_conv_backward(dout, x, kernel, strides, padding, dilation_rate)
     setup, dout = prep.setup, prep.dout
-    kh, kw, channels, filters = setup.kernel.shape
-    rows = dout.reshape(-1, filters)  # uma linha por posição da saída
-    # ∂L/∂K: as janelas da entrada (im2col), transpostas, vezes ∂L/∂Y
-    cols = _patches(setup).reshape(rows.shape[0], -1)
-    dkernel = (cols.T @ rows).reshape(setup.kernel.shape)
-    # ∂L/∂X: cada posição da saída devolve ∂L/∂Y · kernel à sua janela; as janelas se somam onde se sobrepõem
-    dcols = (rows @ setup.kernel.reshape(-1, filters).T).reshape(*dout.shape[:3], kh, kw, channels)
+    patches, weights = _patches(setup), setup.kernel.reshape(-1, setup.kernel.shape[3])
+    dkernel = np.zeros_like(weights)
     dx_padded = np.zeros_like(setup.x)
-    (dh, dw) = setup.dilation
-    for u in range(kh):
-        for v in range(kw):
-            _window(dx_padded, u * dh, v * dw, setup.strides, setup.out_hw)[...] += dcols[:, :, :, u, v]
-    dbias = rows.sum(axis=0)
-    return _conv_gradients(prep, dx_padded, dkernel, dbias, np.ndim(kernel))
+    # por blocos do lote, como a ida: as cópias das janelas (im2col) nunca ocupam mais que ~8 MB
+    step = max(1, 2**23 // (patches[0].size * weights.itemsize))
+    for start in range(0, len(dout), step):
+        block = slice(start, start + step)
+        rows = dout[block].reshape(-1, weights.shape[1])  # ∂L/∂Y, uma linha por posição da saída
+        # ∂L/∂K: as janelas da entrada (X_col), transpostas, vezes ∂L/∂Y
+        dkernel += patches[block].reshape(len(rows), -1).T @ rows
+        # ∂L/∂X: cada posição devolve ∂L/∂Y · kernel à sua janela; as janelas se somam onde se sobrepõem
+        _col2im(dx_padded[block], (rows @ weights.T).reshape(patches[block].shape), setup)
+    dbias = dout.sum(axis=(0, 1, 2))
+    return _conv_gradients(prep, dx_padded, dkernel.reshape(setup.kernel.shape), dbias, np.ndim(kernel))
 
 
 def conv2d_backward_naive(dout, x, kernel, *, strides=1, padding="valid", dilation_rate=1):

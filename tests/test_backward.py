@@ -55,6 +55,20 @@ def test_conv2d_backward_equals_gradient_tape():
             assert_close(mine, reference)
 
 
+def test_conv2d_backward_by_blocks_of_the_batch():
+    """Imagens grandes: a volta vetorizada trata o lote em vários blocos (uma imagem por bloco aqui)."""
+    rng = np.random.default_rng(109)
+    x, kernel, bias = normal(rng, 3, 90, 90, 16), normal(rng, 3, 3, 16, 4), normal(rng, 4)
+    kwargs = {"strides": (1, 1), "padding": "same", "dilation_rate": (1, 1)}
+    dout = normal(rng, 3, 90, 90, 4)
+    for mine, reference in zip(
+        ops.conv2d_backward(dout, x, kernel, **kwargs),
+        tf_conv_gradients(dout, x, kernel, bias, kwargs),
+        strict=True,
+    ):
+        np.testing.assert_allclose(mine, reference, rtol=1e-4, atol=2e-3)  # somas de ~100 000 parcelas
+
+
 def test_conv2d_backward_naive_equals_vectorized():
     rng = np.random.default_rng(101)
     for _ in range(CASES):
