@@ -67,6 +67,17 @@ class Conv2D(Layer):
     padding : padrão "valid"
         Como em :func:`cnn_lib.ops.conv2d`.
     name : str, opcional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> camada = Conv2D(8, 3, padding="same")
+    >>> camada.build((5, 5, 2), np.random.default_rng(0))   # devolve a forma da saída de uma imagem
+    (5, 5, 8)
+    >>> y = camada.forward(np.ones((4, 5, 5, 2), "f"))
+    >>> dx = camada.backward(np.ones_like(y))
+    >>> dx.shape, camada.grads["kernel"].shape, camada.grads["bias"].shape
+    ((4, 5, 5, 2), (3, 3, 2, 8), (8,))
     """
 
     def __init__(self, filters, kernel_size, *, strides=1, padding="valid", name=None):
@@ -104,6 +115,16 @@ class Dense(Layer):
     ----------
     units : int
     name : str, opcional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> camada = Dense(3)
+    >>> camada.build((4,), np.random.default_rng(0))
+    (3,)
+    >>> x = np.ones((2, 4), "f")
+    >>> camada.forward(x).shape, camada.backward(np.ones((2, 3), "f")).shape, camada.grads["kernel"].shape
+    ((2, 3), (2, 4), (4, 3))
     """
 
     def __init__(self, units, *, name=None):
@@ -242,6 +263,16 @@ class SGD:
         :math:`\\eta`.
     momentum : float, padrão 0.9
         Em [0, 1); 0 é a descida do gradiente simples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pesos = {"w": np.array([1.0, 2.0])}
+    >>> otimizador = SGD(learning_rate=0.1, momentum=0.5)
+    >>> otimizador.update(pesos, {"w": np.array([1.0, 1.0])})
+    >>> otimizador.update(pesos, {"w": np.array([1.0, 1.0])})   # v = 0,5·(−0,1) − 0,1 = −0,15
+    >>> pesos["w"]
+    array([0.75, 1.75])
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.9):
@@ -273,6 +304,14 @@ class Adam:
     beta_1 : float, padrão 0.9
     beta_2 : float, padrão 0.999
     epsilon : float, padrão 1e-7
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pesos = {"w": np.array([1.0, -1.0])}
+    >>> Adam(learning_rate=0.1).update(pesos, {"w": np.array([0.5, -3.0])})
+    >>> pesos["w"]                  # o primeiro passo tem tamanho ~η para todo peso, qualquer que seja g
+    array([ 0.9, -0.9])
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
