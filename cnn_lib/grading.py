@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from cnn_lib.formatting import format_decimal, format_number
+from cnn_lib.grading_cases import CASES as _MORE_CASES
+from cnn_lib.grading_cases import FORBIDDEN_MODULES as _MORE_FORBIDDEN
 
 __all__ = [
     "MIME",
@@ -194,6 +196,8 @@ _CASES = {
     ],
     "ex03_pooling_regularizacao/batch_norm_treino": _batch_norm_cases,
 }
+_CASES.update(_MORE_CASES)  # ex06 e ex07: cnn_lib/grading_cases.py
+FORBIDDEN_MODULES.update(_MORE_FORBIDDEN)
 
 
 def cases(item: str) -> list:
