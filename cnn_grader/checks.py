@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 RTOL, ATOL = 1e-4, 1e-5
+BORROWED = "função emprestada da biblioteca"
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def _borrowed(name: str, names) -> Verdict:
         0.0,
         f"{name} usa {used}: esta tarefa pede que você implemente a operação (com NumPy, se quiser); uma "
         "resposta emprestada da biblioteca não ganha os pontos do item.",
-        "função emprestada da biblioteca",
+        BORROWED,
     )
 
 
@@ -488,4 +489,6 @@ def combine(*parts: tuple) -> Verdict:
     shown = failed or [verdict for _, verdict in parts]
     message = " ".join(dict.fromkeys(verdict.message for verdict in shown))
     misconception = next((verdict.misconception for verdict in failed if verdict.misconception), None)
+    if misconception == BORROWED:  # a função emprestada perde o item inteiro, não só a parte dos valores
+        score = 0.0
     return Verdict(round(score, 6), message, misconception)

@@ -58,7 +58,7 @@ FORBIDDEN_MODULES = {
     "ex02_dimensoes": ("cnn_lib", "tensorflow", "keras", "torch"),
     "ex03_pooling_regularizacao": ("cnn_lib", "tensorflow", "keras", "scipy", "torch"),
 }
-_ALLOWED_INSIDE = ("cnn_lib.grading", "cnn_lib.formatting", "cnn_lib._validation")
+_ALLOWED_INSIDE = ("cnn_lib.grading", "cnn_lib.grading_cases", "cnn_lib.formatting", "cnn_lib._validation")
 
 _CONFIRMATION = "os testes ocultos conferem os valores na correção."
 

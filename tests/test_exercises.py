@@ -45,6 +45,46 @@ ASSIGNMENTS = ("ex01_convolucao", "ex02_dimensoes", "ex03_pooling_regularizacao"
 TOTALS = {"ex01_convolucao": 7, "ex02_dimensoes": 9, "ex03_pooling_regularizacao": 11}
 STUB = '# SEU CÓDIGO AQUI\nraise NotImplementedError("apague esta linha e escreva sua resposta")'
 
+# Quem usa a biblioteca no lugar de implementar: (célula de solução, código, células de teste que zeram).
+BORROWERS = {
+    "ex01_convolucao": {
+        "emprestada_cnn_lib": (
+            "correlacao2d_loops",
+            "import cnn_lib\n\n\ndef correlacao2d_loops(imagem, kernel):\n"
+            "    return cnn_lib.conv2d(imagem, kernel)",
+            {"testes_loops_gerais", "testes_loops_especiais"},
+        ),
+    },
+    "ex02_dimensoes": {
+        "emprestada_shapes": (
+            "tamanho_saida",
+            "from cnn_lib.shapes import output_size as tamanho_saida",
+            {"testes_tamanho_saida", "testes_tamanho_saida_same", "testes_entradas_densa"},
+        ),
+    },
+    "ex03_pooling_regularizacao": {
+        "emprestada_ops": (
+            "max_pool_2x2",
+            "from cnn_lib import ops\n\n\ndef max_pool_2x2(x):\n    return ops.max_pool2d(x, 2)",
+            {"testes_max_pool_2x2"},
+        ),
+        "emprestada_keras": (
+            "pool2d",
+            """
+def pool2d(x, pool_size=2, strides=None, mode="max"):
+    if mode not in ("max", "avg"):
+        raise ValueError("mode inválido")
+    import keras
+
+    camada = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
+    saida = camada(pool_size, strides, padding="valid")(np.asarray(x, "float32")[None, :, :, None])
+    return np.asarray(saida)[0, :, :, 0]
+""",
+            {"testes_pool2d"},
+        ),
+    },
+}
+
 # O primeiro item de função e a primeira célula de solução de cada tarefa (onde os truques entram).
 FIRST = {
     "ex01_convolucao": ("correlacao2d_loops", "ex01_convolucao/correlacao2d_loops"),
@@ -114,6 +154,28 @@ def {cell}(*args, **kwargs):
     return 1
 """
         },
+        # collect trocado por um que calcula as respostas certas com a própria biblioteca (bloqueada)
+        "forja_biblioteca": {
+            cell: f"""
+from IPython.display import display
+from cnn_lib import grading as _g
+import cnn_lib
+
+
+def _collect_falso(item, answer):
+    referencias = {{"correlacao2d_loops": cnn_lib.conv2d, "tamanho_saida": cnn_lib.output_size,
+                    "max_pool_2x2": lambda x: cnn_lib.max_pool2d(x, 2)}}
+    funcao = referencias.get(item.split("/")[1])
+    if funcao is None:
+        return
+    valores = [_g.encode(funcao(*caso)) for caso in _g.cases(item)]
+    display({{_g.MIME: {{"item": item, "tipo": "funcao", "valor": valores, "emprestadas": []}}}}, raw=True)
+
+
+_g.collect = _collect_falso
+{_stub_function(cell)}
+"""
+        },
         # saídas que imitam um acerto (o veredito substitui todas as saídas da célula)
         "forja_saida": {
             cell: f"""
@@ -159,7 +221,23 @@ def _class(assignment: str) -> dict[str, dict | None]:
         students[f"erros_{index}"] = {**solution, **student["answers"]}
     for name, answers in _forgeries(assignment).items():
         students[name] = answers
+    for name, (cell, code, _) in BORROWERS[assignment].items():
+        students[name] = {**solution, cell: code}
     return students
+
+
+def _block_library_modules(course, assignment: str) -> None:
+    """Os módulos que a tarefa pede para não usar, escondidos do kernel (aqui há um curso por tarefa)."""
+    if "blocked_files" in (ROOT / "cnn_grader" / "sandbox.py").read_text(encoding="utf-8"):
+        return  # a caixa de areia do repositório já os esconde, tarefa a tarefa
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(
+            "\n# Testes: os módulos bloqueados desta tarefa (cnn_grader.items.blocked_files).\n"
+            "from cnn_grader.items import blocked_files as _blocked_files\n\n"
+            f"c.SandboxKernelManager.replace_files = _blocked_files({assignment!r}, "
+            f"{str(course / 'bloqueados')!r})\n"
+        )
+    (course / "bloqueados").mkdir()
 
 
 class Graded:
@@ -185,6 +263,7 @@ class Graded:
 def graded(request, tmp_path_factory):
     assignment = request.param
     course = make_course(tmp_path_factory.mktemp("nbgrader"), [assignment])
+    _block_library_modules(course, assignment)
     release = generate(course, assignment)
     students = _class(assignment)
     for student, answers in students.items():
@@ -291,7 +370,7 @@ def test_misconceptions_lose_points_and_feedback_names_them(graded):
 def test_forged_verdicts_earn_nothing(graded):
     result = scores(graded.course, graded.assignment)
     forgers = [name for name in graded.students if name.startswith("forja_")]
-    assert len(forgers) == 5
+    assert len(forgers) == 6
     assert {name: result[name].total for name in forgers} == dict.fromkeys(forgers, 0)
     for name in forgers:
         for text in graded.verdict_texts(name).values():
@@ -299,11 +378,24 @@ def test_forged_verdicts_earn_nothing(graded):
 
 
 @pytest.mark.slow
+def test_borrowed_functions_lose_the_item(graded):
+    result = scores(graded.course, graded.assignment)
+    full = result["gabarito"].cells
+    for name, (_, _, cells) in BORROWERS[graded.assignment].items():
+        assert result[name].cells == {**full, **dict.fromkeys(cells, 0)}, name
+        for cell in cells:
+            text = graded.verdict_texts(name)[cell]
+            assert "implemente a operação" in text or "pede para não usar" in text, text
+
+
+@pytest.mark.slow
 def test_feedback_leaks_no_solution_and_no_expected_scalar(graded):
     assignment = graded.assignment
     blank = _visible_text(feedback_html(graded.course, assignment, "branco"))
     assert [line for line in _secret_solution_lines(assignment) if line in blank] == []
-    wrong = [name for name in graded.students if name.startswith(("erros_", "branco", "forja_"))]
+    wrong = [
+        name for name in graded.students if name.startswith(("erros_", "branco", "forja_", "emprestada"))
+    ]
     for name in wrong:
         for cell in graded.notebook(name).cells:
             if is_test_cell(cell):

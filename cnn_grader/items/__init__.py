@@ -20,6 +20,7 @@ Verdict(score=1.0, message='✔ resposta registrada.', misconception=None)
 """
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,13 +91,24 @@ Check = Callable[[dict, Context], Verdict]
 
 REGISTRY: dict[tuple[str, str], Check] = {}
 
+
+def _library_modules() -> tuple[str, ...]:
+    """Os módulos do ``cnn_lib`` que fazem contas (todos menos os que o notebook do aluno precisa)."""
+    import cnn_lib
+
+    kept = {"grading", "grading_cases", "formatting", "_validation"}
+    return tuple(f"cnn_lib.{m.name}" for m in pkgutil.iter_modules(cnn_lib.__path__) if m.name not in kept)
+
+
 # Módulos escondidos do kernel do aluno na correção de cada tarefa (a caixa de areia monta por cima deles um
-# substituto que falha ao ser usado): a tarefa pede para implementar o que eles fazem. NumPy continua livre.
+# substituto que falha ao ser usado, veja :func:`blocked_files`): a tarefa pede para implementar o que eles
+# fazem. NumPy continua livre. São os mesmos que ``cnn_lib.grading.FORBIDDEN_MODULES`` anota na coleta.
 BLOCKED: dict[str, tuple[str, ...]] = {
-    "ex01_convolucao": ("cnn_lib.ops", "cnn_lib.shapes", "tensorflow", "keras", "scipy"),
-    "ex02_dimensoes": ("cnn_lib.ops", "cnn_lib.shapes", "tensorflow", "keras"),
-    "ex03_pooling_regularizacao": ("cnn_lib.ops", "cnn_lib.shapes", "tensorflow", "keras", "scipy"),
+    "ex01_convolucao": (*_library_modules(), "tensorflow", "keras", "scipy"),
+    "ex02_dimensoes": (*_library_modules(), "tensorflow", "keras"),
+    "ex03_pooling_regularizacao": (*_library_modules(), "tensorflow", "keras", "scipy"),
 }
+_NAMED_STUBS = ("cnn_lib.ops", "cnn_lib.shapes")  # o cnn_lib/__init__.py importa nomes deles
 
 
 BLOCKED_ERROR = "ModuloBloqueado"
@@ -138,7 +150,7 @@ def stub_source(module: str) -> str:
     ModuloBloqueado: tensorflow não está disponível na correção desta tarefa: o exercício pede ...
     """
     head = _STUB_HEAD.format(module=module)
-    if not module.startswith("cnn_lib."):
+    if module not in _NAMED_STUBS:
         return head + f"\nraise {BLOCKED_ERROR}(_MENSAGEM)\n"
     trusted = importlib.import_module(module)
     names = sorted(
@@ -160,6 +172,47 @@ def stub_source(module: str) -> str:
         *(f"{name} = _bloqueada({name!r})" for name in names),
     ]
     return head + "\n".join(body) + "\n"
+
+
+def blocked_files(assignment: str, folder) -> dict[str, str]:
+    """Escreve em ``folder`` os substitutos dos módulos bloqueados da tarefa; devolve o que montar por cima.
+
+    O resultado vai para ``SandboxKernelManager.replace_files`` (caminho instalado → substituto). Além do
+    arquivo do módulo (o ``__init__.py``, se for um pacote), os ``.pyc`` dele em ``__pycache__`` também são
+    cobertos (um ``.pyc`` pode ser carregado direto). Módulos que não estão instalados são ignorados.
+
+    Parameters
+    ----------
+    assignment : str
+        A tarefa; tarefas sem módulos bloqueados dão ``{}``.
+    folder : str ou pathlib.Path
+        Pasta (do corretor, fora da caixa de areia) onde os substitutos são escritos.
+
+    Returns
+    -------
+    dict de str para str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> montagens = blocked_files("ex02_dimensoes", tempfile.mkdtemp())
+    >>> any(caminho.endswith("cnn_lib/ops.py") for caminho in montagens)
+    True
+    >>> blocked_files("ex05_pratica", tempfile.mkdtemp())
+    {}
+    """
+    folder, mapping = Path(folder), {}
+    for module in BLOCKED.get(assignment, ()):
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue
+        stub = folder / f"{module.replace('.', '_')}.py"
+        stub.write_text(stub_source(module), encoding="utf-8")
+        origin = Path(spec.origin)
+        mapping[str(origin)] = str(stub)
+        for cached in sorted(origin.parent.glob(f"__pycache__/{origin.stem}.*.pyc")):
+            mapping[str(cached)] = str(stub)
+    return mapping
 
 
 def register(assignment: str, *grade_ids: str):
