@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint assignments venv system vendor clean relatorio
+.PHONY: book test lint assignments venv system vendor clean relatorio hub hub-clean student-release
 
 venv: $(STAMP)
 
@@ -26,8 +26,9 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # Pacotes do Debian que os testes usam: o Chromium (testes de navegador; a Playwright não baixa navegadores
-# aqui) e o bubblewrap (a caixa de areia da correção). Instalados com apt-get quando rodamos como root.
-SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap hunspell:hunspell hunspell:hunspell-pt-br
+# aqui), o bubblewrap (a caixa de areia da correção), o patchelf e o npm (o ambiente do make hub). Instalados
+# com apt-get quando rodamos como root.
+SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap patchelf:patchelf npm:npm hunspell:hunspell hunspell:hunspell-pt-br
 system:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
@@ -52,6 +53,20 @@ relatorio: $(STAMP)
 # Regenera exercises/ (versão do aluno) a partir de solutions/ com o próprio nbgrader.
 assignments: $(STAMP)
 	$(BIN)/nbgrader generate_assignment "*" --force --no-db
+
+# Versão do aluno (o repositório público, sem soluções): make student-release DEST=../curso-cnn-aluno
+student-release: $(STAMP)
+	@test -n "$(DEST)" || { echo "Diga a pasta: make student-release DEST=../curso-cnn-aluno"; exit 2; }
+	$(BIN)/python tools/student_release.py "$(DEST)"
+
+# JupyterHub do curso nesta máquina, em 127.0.0.1:8000 (guia do instrutor); como root; Ctrl-C para.
+#   make hub [HUB_PASSWORD=...] [HUB_DIR=/srv/cnn-hub] [HUB_PORT=8000]; make hub-clean apaga usuários e estado.
+hub: $(STAMP) system
+	$(BIN)/python hub/cnn_hub.py preparar
+	$(BIN)/python hub/cnn_hub.py rodar
+
+hub-clean:
+	$(PYTHON) hub/cnn_hub.py limpar
 
 # Atualiza as cópias locais de MathJax e do gerenciador de widgets (o livro funciona sem internet).
 vendor:
