@@ -31,8 +31,11 @@ def split_myst(text: str) -> tuple[str, str]:
 
 
 def prose_numbers(prose: str) -> list[str]:
-    """Os números da prosa, juntando separadores de milhar ("61 706", "61.706", "61,706")."""
-    return re.findall(r"(?<![\w.,])\d{1,3}(?:[  .,]\d{3})+(?![\d])|(?<![\w.,])\d+(?![\w])", prose)
+    """Os números da prosa, juntando separadores de milhar ("61 706", "61.706", "61,706").
+
+    Ângulos (180°) não são resultados e não contam.
+    """
+    return re.findall(r"(?<![\w.,])\d{1,3}(?:[  .,]\d{3})+(?![\d°])|(?<![\w.,])\d+(?![\w°])", prose)
 
 
 def as_int(token: str) -> int:
@@ -42,7 +45,7 @@ def as_int(token: str) -> int:
 def test_split_myst_and_prose_numbers():
     text = (
         "---\na: 1\n---\nO total é 61 706 e {glue:text}`total`.\n"
-        "```{code-cell} ipython3\nx = 224\n```\nEm 1998, 224 pixels."
+        "```{code-cell} ipython3\nx = 224\n```\nEm 1998, 224 pixels, girados 180°."
     )
     prose, code = split_myst(text)
     assert "x = 224" in code
