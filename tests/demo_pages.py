@@ -61,10 +61,11 @@ async ([index, values]) => {
 
 
 def only_local(page, base: str, log: list) -> None:
-    """Bloqueia toda requisição que não seja para ``base`` (anotando-a em ``log``)."""
+    """Bloqueia toda requisição que não seja para ``base`` (anotando-a em ``log``); ``blob:`` e ``data:`` (o
+    anywidget importa o módulo da demonstração de um blob) não saem da máquina."""
 
     def route(request_route):
-        if request_route.request.url.startswith(base):
+        if request_route.request.url.startswith((base, "blob:", "data:")):
             request_route.continue_()
         else:
             log.append(request_route.request.url)

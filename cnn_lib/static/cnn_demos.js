@@ -658,6 +658,8 @@ function prepare(data) {
   return decoded;
 }
 
+const NAVIGATION_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown", " "]);
+
 // --- o componente: controles, figura, descrição (aria-live) e os atributos data-*
 
 class DemoView {
@@ -675,6 +677,11 @@ class DemoView {
     this.root.className = "cnn-demo";
     this.root.dataset.demo = this.name;
     this.root.setAttribute("role", "group");
+    // no JupyterLab, as teclas que movem os controles não chegam aos atalhos do notebook
+    this.root.setAttribute("data-lm-suppress-shortcuts", "true");
+    this.root.addEventListener("keydown", (event) => {
+      if (NAVIGATION_KEYS.has(event.key) && event.target.matches("input")) event.stopPropagation();
+    });
     this.root.setAttribute("aria-label", model.get("label"));
     this.root.innerHTML =
       '<div class="cnn-controls"></div><p class="cnn-error" role="alert" hidden></p>' +
