@@ -17,6 +17,8 @@ O conjunto reservado: :data:`HOLDOUT_SIZE` dígitos do scikit-learn, sorteados (
 :data:`HOLDOUT_SEED`. O notebook do ex05 os separa e descarta ao carregar os dados; na correção, o kernel nem
 os vê: :func:`digits_replacement` dá ao ``SandboxKernelManager.replace_files`` uma cópia do arquivo de dígitos
 do scikit-learn com os pixels dessas imagens zerados (os rótulos ficam, para a separação ser a mesma).
+Limite conhecido: os dígitos do scikit-learn são públicos; quem treina em casa com todos eles e cola os pesos
+no notebook (por exemplo, em base64) não é descoberto por este juiz.
 """
 
 import gzip
@@ -72,6 +74,7 @@ JUDGE_MEMORY = 4 * 2**30
 JUDGE_CPU_SECONDS = 120
 JUDGE_TIMEOUT = 240
 _RESULT_MARK = "@@cnn-juiz@@"
+_READY_MARK = "@@cnn-juiz-pronto@@"
 
 
 class ModelRefused(ValueError):
@@ -328,11 +331,18 @@ def run_judge(folder, requests: dict[str, str]) -> dict:
         )
     except subprocess.TimeoutExpired:
         result = None
-    lines = [] if result is None else [ln for ln in result.stdout.splitlines() if ln.startswith(_RESULT_MARK)]
+    output = "" if result is None else result.stdout
+    if result is not None and _READY_MARK not in output:
+        # O juiz nem chegou a abrir os modelos: é a instalação de quem corrige, não a entrega.
+        raise RuntimeError(
+            "O juiz dos modelos não iniciou (configuração do instrutor, não erro do aluno): "
+            + (result.stderr.strip()[-1500:] or f"código de saída {result.returncode}")
+        )
+    lines = [line for line in output.splitlines() if line.startswith(_RESULT_MARK)]
     if not lines:
-        detail = "tempo esgotado" if result is None else (result.stderr.strip().splitlines() or ["?"])[-1]
+        detail = "tempo esgotado" if result is None else "o processo do juiz terminou ao carregá-los"
         for name in accepted:
-            facts[name] = {"recusado": f"o modelo não pôde ser carregado pelo juiz ({detail[:300]})."}
+            facts[name] = {"recusado": f"o modelo não pôde ser julgado ({detail}: memória ou tempo demais?)."}
         return facts
     for name, found in json.loads(lines[-1][len(_RESULT_MARK) :]).items():
         facts[name] = {**facts[name], **found}
@@ -647,6 +657,9 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
+    import keras  # noqa: F401  (importado antes de qualquer arquivo do aluno: falhar aqui é da instalação)
+
+    print(_READY_MARK, flush=True)
     request = json.loads(sys.stdin.read())
     results = {name: _judge_one(path, analysis) for name, (path, analysis) in request.items()}
     print(_RESULT_MARK + json.dumps(results), flush=True)
