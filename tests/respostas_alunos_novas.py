@@ -172,12 +172,12 @@ EX06_MISCONCEPTIONS = [
     ),
     (
         "testes_resposta_max_pool",
-        "gradiente do max pooling espalhado pela janela inteira",
+        "gradiente do pooling máximo espalhado pela janela inteira",
         {"resposta_max_pool": 'resposta_max_pool = "A"'},
     ),
     (
         "testes_resposta_max_pool",
-        "max pooling tratado como não derivável",
+        "pooling máximo tratado como não derivável",
         {"resposta_max_pool": 'resposta_max_pool = "B"'},
     ),
 ]

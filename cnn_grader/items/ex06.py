@@ -251,16 +251,16 @@ def resposta_max_pool(payloads, context):
         options="ABCD",
         wrong={
             "A": (
-                "gradiente do max pooling espalhado pela janela inteira",
+                "gradiente do pooling máximo espalhado pela janela inteira",
                 "dividir o gradiente igualmente pela janela é o que faz o pooling médio; no máximo, só o "
                 "valor escolhido na ida influenciou a saída",
             ),
             "B": (
-                "max pooling tratado como não derivável",
+                "pooling máximo tratado como não derivável",
                 "o máximo é derivável quase sempre: em relação ao valor escolhido, a derivada é 1",
             ),
             "D": (
-                "gradiente do max pooling espalhado pela janela inteira",
+                "gradiente do pooling máximo espalhado pela janela inteira",
                 "copiar o gradiente para toda a janela faria valores que não influenciaram a saída receberem "
                 "gradiente",
             ),
