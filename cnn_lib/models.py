@@ -1,5 +1,10 @@
 """Construtores Keras das arquiteturas clássicas: LeNet-5, AlexNet, VGG, ResNet e uma CNN compacta.
 
+Também estão aqui as peças dos capítulos sobre convoluções 1×1 e sobre aumento de dados e transferência: o
+módulo Inception (:func:`inception_block`), as camadas de aumento de dados (:func:`augmentation`), a troca da
+camada de saída de um modelo treinado (:func:`replace_head`) e as convoluções e poolings que definem o campo
+receptivo de um modelo (:func:`receptive_field_layers`).
+
 Cada construtor devolve um modelo novo, com pesos inicializados ao acaso: nada é baixado da internet. Os nomes
 dos argumentos são os do Keras (``input_shape``, ``num_classes``, ``strides``). Este módulo importa o Keras (e
 portanto o TensorFlow), por isso ``import cnn_lib`` não o carrega: importe-o explicitamente,
