@@ -468,7 +468,7 @@ function featureDraw(view, state) {
   for (let c = 0; c < shown; c++) {
     panels.push(imagePanel(state.maps.map((line) => line.map((v) => v[c])), { cmap: "viridis", title: `mapa ${c}`, small: true }));
   }
-  view.figure(panels, state.title);
+  view.figure(panels);
 }
 
 function featureDescribe(state) {
@@ -575,8 +575,8 @@ function imagePanel(matrix, { cmap, low, high, title, rgb, small }) {
 function paintImage(canvas, { matrix, cmap, low, high, rgb }) {
   const h = matrix.length;
   const w = matrix[0].length;
-  canvas.width = w;
-  canvas.height = h;
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
   const context = canvas.getContext("2d");
   const pixels = context.createImageData(w, h);
   const table = lut(cmap);
@@ -602,7 +602,7 @@ const CSS = `
 .cnn-demo .cnn-options input { position: absolute; opacity: 0; width: 1px; height: 1px; }
 .cnn-demo .cnn-options label:has(input:checked) { background: #1f77b4; border-color: #1f77b4; color: #fff; }
 .cnn-demo .cnn-options label:has(input:focus-visible), .cnn-demo input[type="range"]:focus-visible { outline: 3px solid #ff7f0e; outline-offset: 2px; }
-.cnn-demo .cnn-figure { display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: flex-start; margin: 0.6rem 0; }
+.cnn-demo .cnn-figure { contain: layout paint; display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: flex-start; margin: 0.6rem 0; }
 .cnn-demo .cnn-panel { margin: 0; flex: 0 1 auto; width: min(100%, calc(var(--cols, 8) * 2.2rem + 1rem)); }
 .cnn-demo .cnn-panel.cnn-image { width: min(100%, 19rem); }
 .cnn-demo .cnn-panel.cnn-small { width: calc((100% - 7 * 0.4rem) / 8); min-width: 2.2rem; }
@@ -617,6 +617,8 @@ const CSS = `
 .cnn-demo .cnn-error { color: #b00020; font-weight: 600; }
 html[data-theme="dark"] .cnn-demo .cnn-error, body[data-jp-theme-light="false"] .cnn-demo .cnn-error { color: #ff8a80; }
 .cnn-demo .cnn-description p { margin: 0.3rem 0; }
+.cnn-demo code { color: inherit; background: transparent; }
+.cnn-demo .cnn-figure:has(.cnn-small) .cnn-image:not(.cnn-small) { width: min(100%, 12rem); }
 .cnn-demo .cnn-extra img { max-width: 100%; height: auto; }
 `;
 
@@ -803,21 +805,21 @@ class DemoView {
     this.schedulePublish();
   }
 
-  figure(panels, heading) {
-    const svgs = panels.filter((panel) => typeof panel === "string");
+  figure(panels) {
     const images = panels.filter((panel) => typeof panel !== "string");
-    const caption = heading ? `<p class="cnn-figure-title">${escape(heading)}</p>` : "";
     if (!images.length) {
-      this.parts.figure.innerHTML = caption + svgs.join("");
+      // só os painéis que mudaram são trocados (menos trabalho de leiaute e pintura por quadro)
+      const figure = this.parts.figure;
+      if (figure.children.length !== panels.length || !this.panels) figure.innerHTML = panels.join("");
+      else panels.forEach((html, i) => html !== this.panels[i] && (figure.children[i].outerHTML = html));
+      this.panels = panels;
       return;
     }
     const figure = this.parts.figure;
     const shape = images.map((image) => `${image.small}`).join();
     if (figure.dataset.shape !== shape) {
       figure.dataset.shape = shape;
-      figure.innerHTML =
-        caption +
-        images
+      figure.innerHTML = images
           .map(
             (image) =>
               `<figure class="cnn-panel cnn-image${image.small ? " cnn-small" : ""}"><figcaption></figcaption>` +
@@ -825,14 +827,15 @@ class DemoView {
           )
           .join("")
           .replace('<figure class="cnn-panel cnn-image cnn-small">', '<div class="cnn-break"></div>$&');
-    } else if (heading) {
-      figure.querySelector(".cnn-figure-title").textContent = heading;
     }
     figure.querySelectorAll("figure").forEach((element, index) => {
       element.querySelector("figcaption").textContent = images[index].title;
       const canvas = element.querySelector("canvas");
       canvas.setAttribute("aria-label", images[index].title);
-      paintImage(canvas, images[index]);
+      const image = images[index];
+      const key = [image.cmap, image.low, image.high].join();
+      if (canvas.painted !== image.matrix || canvas.paintedKey !== key) paintImage(canvas, image);
+      [canvas.painted, canvas.paintedKey] = [image.matrix, key];
     });
   }
 
