@@ -188,6 +188,7 @@ class _Slider:
     ``max`` (um valor fora é levado ao limite mais próximo; baixar ``max`` também leva ``value`` junto)."""
 
     kind = "slider"
+    name = "value"  # nas mensagens de erro; a demonstração põe controls['...'].value
 
     def __init__(self, value: int, *, min: int, max: int, description: str):
         self.min, self._max, self.description = min, max, description
@@ -211,7 +212,7 @@ class _Slider:
     @value.setter
     def value(self, new) -> None:
         if not is_int(new):
-            raise TypeError(f"{self.description} deve ser um inteiro; recebido: {received(new)}")
+            raise TypeError(f"{self.name} deve ser um inteiro; recebido: {received(new)}")
         new = int(min(max(new, self.min), self._max))
         if new != self._value:
             self._value = new
@@ -227,6 +228,7 @@ class _Choice:
     pares ``(rótulo, valor)``; ``value`` tem de ser um dos valores."""
 
     kind = "choice"
+    name = "value"
 
     def __init__(self, options, value=None, *, description: str):
         self.description = description
@@ -260,7 +262,7 @@ class _Choice:
     def value(self, new) -> None:
         if new not in self._values():
             accepted = ", ".join(map(repr, self._values()))
-            raise ValueError(f"{self.description} deve ser um de {accepted}; recebido: {received(new)}")
+            raise ValueError(f"{self.name} deve ser um de {accepted}; recebido: {received(new)}")
         if new != self._value:
             self._value = new
             for listener in self._listeners:
@@ -316,7 +318,8 @@ class _Demo(anywidget.AnyWidget):
         self._pushing = False
         spec = [control.spec(name) for name, control in controls.items()]
         super().__init__(demo=self.NAME, label=self.LABEL, spec=spec, values=self._values(), data=data)
-        for control in controls.values():
+        for key, control in controls.items():
+            control.name = f"controls[{key!r}].value"
             control._listeners.append(self._on_change)
         self.observe(self._on_front_end, names="values")
         self._constrain()

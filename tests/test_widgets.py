@@ -421,3 +421,60 @@ def test_feature_map_explorer_on_a_tiny_keras_model():
         assert_synced(demo)
     with pytest.raises(ValueError, match="ao menos uma camada convolucional"):
         widgets.feature_map_explorer(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), images)
+
+
+# --- o componente do navegador: valores que vão e voltam, representação para o livro em HTML
+
+
+def test_values_from_the_browser_update_the_python_state():
+    demo = widgets.conv_explorer()
+    # o navegador manda os valores de todos os controles (como o anywidget faz ao mexer num controle)
+    demo.values = {**demo.values, "kernel": "desfoque (média)", "kernel_size": 4, "row": 2}
+    assert demo.controls["kernel"].value == "desfoque (média)" and demo.controls["kernel_size"].value == 4
+    assert demo.controls["kernel_size"].options == widgets.KERNEL_SIZES["desfoque (média)"]
+    assert demo.state["kernel"].shape == (4, 4) and demo.state["position"] == (2, 0)
+    # um valor fora da faixa é levado ao limite, e o navegador recebe o valor corrigido
+    demo.values = {**demo.values, "row": 40}
+    assert demo.controls["row"].value == demo.controls["row"].max == demo.state["output_shape"][0] - 1
+    assert_synced(demo)
+
+
+def test_controls_reject_values_they_do_not_accept():
+    demo = widgets.stride_padding_explorer()
+    message = r"controls\['padding'\]\.value deve ser um de 'valid', 'same', 1, 2, 3; recebido: 4"
+    with pytest.raises(ValueError, match=message):
+        demo.controls["padding"].value = 4
+    with pytest.raises(TypeError, match=r"controls\['height'\]\.value deve ser um inteiro; recebido: 2\.5"):
+        demo.controls["height"].value = 2.5
+    demo.controls["height"].value = 99  # como no IntSlider: levado ao máximo
+    assert demo.controls["height"].value == 16 and demo.state["input_shape"] == (16, 7)
+
+
+def test_static_html_carries_the_initial_data_and_the_widget_view():
+    import json
+    import re
+
+    for make in (widgets.conv_explorer, widgets.pooling_explorer, widgets.activation_pipeline):
+        demo = make()
+        bundle, _ = demo._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab: o anywidget
+        page = bundle["text/html"]  # livro em HTML: os dados iniciais para cnn_demos.js
+        payload = re.fullmatch(
+            r'<div class="cnn-demo-static"><script type="application/json">(.*)</script>'
+            r'<p class="cnn-demo-fallback">.*</p></div>',
+            page,
+            re.S,
+        ).group(1)
+        assert "</" not in payload
+        init = json.loads(payload)
+        assert init["demo"] == demo.demo and init["values"] == demo.values
+        assert [control["name"] for control in init["spec"]] == list(demo.controls)
+        assert demo._esm.strip().startswith("// Demonstrações interativas do curso de CNNs")
+
+
+def test_state_json_has_only_json_types():
+    import json
+
+    for make in (widgets.conv_explorer, widgets.stride_padding_explorer, widgets.pooling_explorer):
+        state = make().state_json()
+        assert json.loads(json.dumps(state)) == state
