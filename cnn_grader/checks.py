@@ -244,9 +244,7 @@ def _arg_words(arg) -> str:
     if isinstance(arg, np.ndarray):
         inteiros = " de inteiros" if arg.dtype.kind in "iu" else ""
         return f"array {_shape(arg.shape)}{inteiros}"
-    if isinstance(arg, float):
-        return _number(arg)
-    return repr(arg)
+    return repr(arg)  # é código: números com ponto decimal, como o aluno os escreveria
 
 
 def describe_args(name: str, args: tuple) -> str:
@@ -379,14 +377,20 @@ def judge_function(
         return Verdict(1.0, f"{name} confere com a referência nos {len(arguments)} casos da correção.")
     first, reason = failures[0]
     call = f"{describe_args(name, arguments[first])} ({_case_ref(item, first)})"
-    case = f"{call} você devolveu {show(results[first])}"
+    raised = isinstance(results[first], Raised)
+    case = (
+        f"{call} sua função {show(results[first])}"
+        if raised
+        else f"{call} você devolveu {show(results[first])}"
+    )
     for wrong in misconceptions:
         if all(wrong.explains(arguments[i], results[i], references[i], kind) for i, _ in failures):
             return Verdict(0.0, f"{wrong.explanation}. Por exemplo, em {case}.", wrong.name)
+    detail = "" if raised else f"; {reason}"
     return Verdict(
         0.0,
         f"{name} não confere em {len(failures)} de {len(arguments)} casos. Esperava-se: {expected}. "
-        f"O primeiro caso que difere: em {case}; {reason}.",
+        f"O primeiro caso que difere: em {case}{detail}.",
     )
 
 

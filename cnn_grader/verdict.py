@@ -126,6 +126,12 @@ def payloads_of(cell, assignment: str, limit: int = MAX_BYTES + 2**16) -> tuple[
     return found, problem
 
 
+def _sentence(message: str) -> str:
+    """A mensagem com maiúscula inicial, menos quando começa por um nome do código (``pool2d``)."""
+    first = message.split(" ", 1)[0]
+    return message[:1].upper() + message[1:] if first.isalpha() else message
+
+
 def render(verdict: Verdict, points: float) -> list:
     """As saídas que substituem as da célula de teste: o veredito em português e, se parcial, os pontos.
 
@@ -136,16 +142,15 @@ def render(verdict: Verdict, points: float) -> list:
     >>> render(Verdict(0.5, "metade certa"), 2)[1].data["text/plain"]
     '1.0'
     """
+    text = _sentence(verdict.message.removeprefix("✔ "))
     if verdict.score >= 1.0:
-        return [new_output("stream", name="stdout", text=f"✔ {verdict.message.removeprefix('✔ ')}\n")]
+        return [new_output("stream", name="stdout", text=f"✔ {text}\n")]
     if verdict.score <= 0.0:
-        message = f"✘ {verdict.message}"
-        return [new_output("error", ename=ERROR_NAME, evalue=verdict.message, traceback=[message])]
+        return [new_output("error", ename=ERROR_NAME, evalue=text, traceback=[f"✘ {text}"])]
     earned = round(verdict.score * points, 4)
-    text = f"Crédito parcial: {format_decimal(earned, 2)} de {format_decimal(points, 2)} pontos."
-    text = f"{text} {verdict.message}"
+    credit = f"Crédito parcial: {format_decimal(earned, 2)} de {format_decimal(points, 2)} pontos."
     return [
-        new_output("stream", name="stdout", text=f"◐ {text}\n"),
+        new_output("stream", name="stdout", text=f"◐ {credit} {text}\n"),
         new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None),
     ]
 

@@ -362,7 +362,7 @@ def test_misconceptions_lose_points_and_feedback_names_them(graded):
         for cell, misconception in student["cells"].items():
             assert result[name].cells[cell] < cell_points[cell], (name, cell)
             assert predicted[cell].misconception == misconception
-            explanation = predicted[cell].message.split(". ")[0]
+            explanation = predicted[cell].message.split(". ")[0][1:]  # a primeira letra vira maiúscula
             assert explanation in texts[cell] and explanation in page, (name, cell)
 
 

@@ -341,7 +341,7 @@ GOOD = payload("ex02_dimensoes/padding_para_manter", lambda k: (k - 1) // 2)
 def test_forged_or_malformed_answers_score_zero(outputs, reason):
     (cell,) = _grade([_cell(outputs)])
     assert [o.output_type for o in cell.outputs] == ["error"]
-    assert reason in cell.outputs[0].evalue
+    assert reason in cell.outputs[0].evalue.lower()
 
 
 def test_verdict_replaces_every_output_and_gives_partial_credit():
