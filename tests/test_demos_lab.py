@@ -122,6 +122,23 @@ def test_demos_work_in_jupyterlab(lab):
             controls = json.loads(root.get_attribute("data-controls"))
             expected = python_state(PYTHON_DEMOS[name](), controls)
             assert_same_state(json.loads(root.get_attribute("data-state")), expected, f"lab {name} (teclado)")
+        # latência no JupyterLab, como no benchmark: do input pelo teclado ao quadro pintado seguinte
+        page.evaluate(
+            """() => { window.latencies = []; document.addEventListener('input', (event) => {
+                 const start = event.timeStamp;
+                 const done = () => window.latencies.push(performance.now() - start);
+                 requestAnimationFrame(() => setTimeout(done, 0));
+               }, true); }"""
+        )
+        slider = roots.nth(0).locator('input[type="range"]').nth(1)  # strides, no explorador da convolução
+        slider.focus()
+        for step in range(20):
+            page.keyboard.press("ArrowRight" if step % 4 < 2 else "ArrowLeft")
+            page.wait_for_timeout(60)
+        latencies = sorted(page.evaluate("() => window.latencies"))
+        median = latencies[len(latencies) // 2]
+        print(f"JupyterLab, explorador da convolução: mediana {median:.1f} ms do input ao quadro pintado")
+        assert len(latencies) >= 10
         # os valores novos chegaram ao kernel: a última célula imprime demo.values de cada demonstração
         moved = {
             name: json.loads(roots.nth(index).get_attribute("data-controls"))
