@@ -50,6 +50,8 @@ from cnn_lib.grading import MAX_BYTES, MIME
 __all__ = ["ERROR_NAME", "MIME", "InstructorError", "Verdicts", "payloads_of", "render"]
 
 ERROR_NAME = "Resposta não aceita"
+# Erros que dados estranhos vindos do kernel provocam nas conferências (um erro de outro tipo é do instrutor).
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError)
 _KINDS = ("funcao", "valor", "modelo")
 
 
@@ -232,9 +234,19 @@ class Verdicts(NbGraderPreprocessor):
             return Verdict(0.0, f"{problem}: a correção não a aceita.", "resposta registrada inválida")
         try:
             return check(payloads, context)
-        except ValueError as error:  # dados malformados vindos do kernel
-            self.log.warning("resposta malformada de %s em %s: %s", context.student, context.grade_id, error)
-            return Verdict(0.0, "a resposta registrada está malformada: a correção não a aceita.")
+        except _MALFORMED as error:  # dados malformados vindos do kernel: zero, e a correção segue
+            self.log.warning(
+                "resposta malformada de %s em %s: %s\n%s",
+                context.student,
+                context.grade_id,
+                error,
+                traceback.format_exc(),
+            )
+            return Verdict(
+                0.0,
+                "a resposta registrada está malformada: a correção não a aceita.",
+                "resposta registrada inválida",
+            )
         except Exception:
             self.log.error(
                 "erro da correção (não do aluno) em %s/%s, aluno %s:\n%s",

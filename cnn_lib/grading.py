@@ -304,7 +304,7 @@ _DTYPES = {f"{order}{kind}{size}" for order in "<|" for kind in "iuf" for size i
 _DTYPES |= {"|b1", "<f2"}
 
 
-def decode(data):
+def decode(data, depth: int = 0):
     """O valor descrito por :func:`encode`; arrays recusam dtypes estranhos e tamanhos que não fecham.
 
     Usada pela correção (lado do professor) sobre dados que vieram do kernel do aluno: só constrói números,
@@ -314,6 +314,8 @@ def decode(data):
     ----------
     data : dict
         A descrição JSON.
+    depth : int, padrão 0
+        Profundidade atual (descrições aninhadas demais são recusadas).
 
     Returns
     -------
@@ -334,7 +336,7 @@ def decode(data):
     ...
     ValueError: descrição de array inválida
     """
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or depth > 8:
         raise ValueError("descrição inválida")
     kind = data.get("t")
     if kind == "none":
@@ -346,10 +348,11 @@ def decode(data):
     if kind == "ndarray":
         return _decode_array(data)
     if kind in ("tuple", "list") and isinstance(data.get("v"), list):
-        items = [decode(item) for item in data["v"]]
+        items = [decode(item, depth + 1) for item in data["v"]]
         return tuple(items) if kind == "tuple" else items
     if kind == "dict" and isinstance(data.get("v"), list):
-        return {_hashable(decode(pair[0])): decode(pair[1]) for pair in data["v"] if _is_pair(pair)}
+        pairs = [pair for pair in data["v"] if _is_pair(pair)]
+        return {_hashable(decode(key, depth + 1)): decode(value, depth + 1) for key, value in pairs}
     if kind == "outro":
         return Foreign(str(data.get("tipo", "?"))[:100])
     if kind == "erro":

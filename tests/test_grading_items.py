@@ -324,6 +324,13 @@ def _grade(cells, assignment="ex02_dimensoes"):
     return nb.cells
 
 
+def _nested(depth: int) -> dict:
+    value = {"t": "int", "v": 1}
+    for _ in range(depth):
+        value = {"t": "list", "v": [value]}
+    return value
+
+
 GOOD = payload("ex02_dimensoes/padding_para_manter", lambda k: (k - 1) // 2)
 
 
@@ -336,6 +343,8 @@ GOOD = payload("ex02_dimensoes/padding_para_manter", lambda k: (k - 1) // 2)
         ([_display({**GOOD, "tipo": "valor", "valor": {"t": "str", "v": "x" * 5_000_000}})], "grande demais"),
         ([_display({**GOOD, "valor": [{"t": "int", "v": 1}] * 3})], "malformada"),
         ([_display(json.dumps(GOOD)[:-5])], "malformada"),
+        ([_display({**GOOD, "valor": [_nested(200)] * 11})], "malformada"),
+        ([_display({**GOOD, "alterou_entrada": 7, "valor": [{"t": "int", "v": 1}] * 11})], "não confere"),
     ],
 )
 def test_forged_or_malformed_answers_score_zero(outputs, reason):
