@@ -1,5 +1,6 @@
 """Estilo do livro: notação única, estrutura dos capítulos, termos, aspas e ortografia (hunspell pt_BR)."""
 
+import html
 import re
 import shutil
 import subprocess
@@ -204,6 +205,74 @@ def test_run_dependent_claims_are_glued():
     assert "{glue:text}`comparacao_poolings`" in chapter5
     chapter10 = (BOOK / "10-pratica.md").read_text(encoding="utf-8")
     assert "{glue:text}`frase_curvas`" in chapter10
+
+
+def _page_text(html_text: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", html_text)))
+
+
+def experiment_table(html_text: str) -> dict[str, list[float]]:
+    """Tabela do experimento do capítulo 6: versão -> [treino, validação, lacuna, validação em 2 épocas]."""
+    table = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html_text, flags=re.DOTALL):
+        cells = [
+            _page_text(c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.DOTALL)
+        ]
+        if len(cells) == 5 and cells[1].endswith("%"):
+            table[cells[0]] = [
+                float(c.replace("%", "").replace(",", ".").replace("\u00a0", "")) for c in cells[1:]
+            ]
+    return table
+
+
+def claim_problems(html_text: str) -> list[str]:
+    """As frases do capítulo 6 que contradizem a tabela de resultados da mesma página."""
+    table, text = experiment_table(html_text), _page_text(html_text)
+    base, bn, drop = table["sem regularização"], table["normalização em lote"], table["dropout 0,5"]
+    claims = {
+        "a acurácia de validação caiu": drop[1] < base[1],
+        "a acurácia de validação subiu ou se manteve": drop[1] >= base[1],
+        "a lacuna diminuiu": drop[2] < base[2],
+        "a lacuna não diminuiu": drop[2] >= base[2],
+        "o começo do treino foi mais rápido": bn[3] > base[3],
+        "o começo do treino não foi mais rápido": bn[3] <= base[3],
+    }
+    present = [claim for claim in claims if claim in text]
+    return [
+        f"a página diz “{claim}”, mas a tabela mostra o contrário" for claim in present if not claims[claim]
+    ] + (
+        ["nenhuma frase sobre a validação com dropout"]
+        if not any("acurácia de validação" in c for c in present)
+        else []
+    )
+
+
+def test_claim_checker_catches_a_contradiction():
+    row = "<tr><td>{}</td><td>100,0 %</td><td>{} %</td><td>{} %</td><td>{} %</td></tr>"
+    table = "".join(
+        row.format(*values)
+        for values in (
+            ("sem regularização", 95, 5, 74),
+            ("normalização em lote", 96, 4, 90),
+            ("dropout 0,5", 93, 2, 79),
+        )
+    )
+    honest = (
+        table
+        + "<p>a lacuna diminuiu (…), mas a acurácia de validação caiu. o começo do treino foi mais rápido</p>"
+    )
+    assert claim_problems(honest) == []
+    lying = table + "<p>a lacuna diminuiu e a acurácia de validação subiu ou se manteve</p>"
+    assert claim_problems(lying) == [
+        "a página diz “a acurácia de validação subiu ou se manteve”, mas a tabela mostra o contrário"
+    ]
+
+
+@pytest.mark.slow
+def test_built_chapter_6_claims_agree_with_its_numbers(built_book):
+    """No livro construído, as frases do experimento do capítulo 6 concordam com a tabela da execução."""
+    page = (built_book / "book" / "06-batchnorm-dropout.html").read_text(encoding="utf-8")
+    assert claim_problems(page) == []
 
 
 # --- ortografia -----------------------------------------------------------------------------------------
