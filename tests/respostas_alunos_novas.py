@@ -161,6 +161,20 @@ EX06_MISCONCEPTIONS = [
         },
     ),
     (
+        "testes_conv_backward",
+        "função emprestada da biblioteca",
+        {
+            "conv_backward": """
+from cnn_lib import ops
+
+
+def conv_backward(dout, x, kernel):
+    dx, dkernel, _ = ops.conv2d_backward(dout, x, kernel)
+    return dx, dkernel
+"""
+        },
+    ),
+    (
         "testes_gradiente_numerico",
         "diferenças para a frente em vez de centrais",
         {"gradiente_numerico": _NUMERICAL_ONE_HOT.format(formula="(f(x + e) - f(x)) / h")},
@@ -331,6 +345,19 @@ EX07_MISCONCEPTIONS = [
         "testes_campo_receptivo",
         "salto da própria camada",
         {"campo_receptivo": _FIELD.format(body="salto *= s\n        campo += d * (k - 1) * salto")},
+    ),
+    (
+        "testes_campo_receptivo",
+        "função emprestada da biblioteca",
+        {
+            "campo_receptivo": """
+from cnn_lib import shapes
+
+
+def campo_receptivo(camadas):
+    return shapes.receptive_field(camadas)
+"""
+        },
     ),
     (
         "testes_campo_pilha",

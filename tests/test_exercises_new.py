@@ -30,6 +30,7 @@ from nbgrader_utils import (
     solution_sources,
     source_notebook,
     submit,
+    validate,
 )
 from respostas_alunos_novas import ALTERNATIVES, MISCONCEPTIONS
 from test_grading_items import hidden_collects, is_test_cell, points, simulate
@@ -313,3 +314,16 @@ def test_feedback_leaks_no_solution_and_no_expected_scalar(graded):
 def test_grading_time_is_reported(graded):
     """Uma turma simulada numa só chamada; o limite é folgado (a máquina do CI tem 2 núcleos ocupados)."""
     assert graded.seconds < 30 * len(graded.students)
+
+
+@pytest.mark.slow
+def test_validate_passes_on_solutions_and_fails_on_stubs(tmp_path):
+    course = make_course(tmp_path, ASSIGNMENTS)
+    releases = [generate(course, name) for name in ASSIGNMENTS]
+    solutions = [course / "solutions" / name / f"{name}.ipynb" for name in ASSIGNMENTS]
+    reports = validate(course, solutions + releases)
+    for notebook in solutions:
+        assert "Success! Your notebook passes all the tests." in reports[notebook.resolve()], notebook.name
+    for notebook in releases:
+        report = reports[notebook.resolve()]
+        assert "A VALIDAÇÃO FALHOU EM" in report and "apague esta linha e escreva sua resposta" in report

@@ -164,10 +164,14 @@ def judge_conv_backward(payloads: dict, item: str) -> Verdict:
             misconceptions=MISCONCEPTIONS[part],
             name="conv_backward",
         )
-        if verdict.score < 1.0:
-            verdict = Verdict(verdict.score, f"{PARTS[part]}: {verdict.message}", verdict.misconception)
         parts.append(verdict)
-    return combine((1, parts[0]), (1, parts[1]))
+    if parts[0].misconception and parts[0].misconception == parts[1].misconception:  # o mesmo erro nas duas
+        return Verdict(0.0, f"dx e dkernel: {parts[0].message}", parts[0].misconception)
+    labeled = [
+        (1, v if v.score >= 1.0 else Verdict(v.score, f"{PARTS[i]}: {v.message}", v.misconception))
+        for i, v in enumerate(parts)
+    ]
+    return combine(*labeled)
 
 
 @register(TASK, "testes_conv_backward")
