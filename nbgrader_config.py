@@ -6,19 +6,41 @@ gerada por ``nbgrader generate_assignment <tarefa>``, vai para ``exercises/<tare
 (``gradebook.db`` na raiz do curso).
 """
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-
-from cnn_lib.grading import sanitize_feedback
-
 c = get_config()  # o nbgrader injeta get_config e load_subconfig ao ler este arquivo
+
+# A correção vem PRIMEIRO e só com nomes (sem importar nada aqui): um erro num arquivo de configuração faz o
+# nbgrader registrar o erro e seguir com o que já foi lido. Ordem: o notebook roda na caixa de areia; o
+# veredito é calculado fora do kernel; o HTML do aluno fica inerte (o formgrader mostra autograded/); a pasta
+# temporária das respostas é apagada; depois, os passos do próprio nbgrader.
+c.Autograde.autograde_preprocessors = [
+    "cnn_grader.sandbox.SandboxExecute",
+    "cnn_grader.verdict.Verdicts",
+    "cnn_grader.html.InertHTML",
+    "cnn_grader.sandbox.DiscardAnswers",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# O retorno: sem os testes ocultos, com o HTML do aluno inerte, com as frases do nbgrader em português.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "cnn_grader.html.InertHTML",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.GenerateFeedback.exporter_class = "cnn_grader.feedback.FeedbackExporter"
 
 c.CourseDirectory.course_id = "cnn-curso-aberto"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
 # O que o aluno vê no lugar das soluções.
-c.ClearSolutions.code_stub = {"python": "# SEU CÓDIGO AQUI\nraise NotImplementedError()"}
+c.ClearSolutions.code_stub = {
+    "python": '# SEU CÓDIGO AQUI\nraise NotImplementedError("apague esta linha e escreva sua resposta")'
+}
 c.ClearSolutions.text_stub = "SUA RESPOSTA AQUI"
 
 # Tempo máximo de cada célula na correção. As células mais longas, medidas numa máquina de 2 núcleos ocupada:
@@ -40,14 +62,12 @@ c.Validator.type_changed_warning = (
     "eles podem falhar na correção.\n"
 )
 
-# Feedback sem os testes ocultos: sanitize_feedback tira dos tracebacks e das saídas as linhas dos testes
-# ocultos; ClearHiddenTests tira as regiões ocultas do código das células.
-c.GenerateFeedback.preprocessors = [GetGrades, sanitize_feedback, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
-# A página de retorno com as frases do nbgrader («Score», «Test cell»...) em português.
-c.GenerateFeedback.exporter_class = "cnn_grader.feedback.FeedbackExporter"
+# Limites de recursos de cada entrega (tempo, memória, processos, disco, rede) e a caixa de areia: sem
+# nbgrader_sandbox.py, ou sem bubblewrap, a correção para e diz o que falta (book/seguranca-da-correcao.md).
+load_subconfig("nbgrader_sandbox.py")
 
-# Limites de recursos para cada submissão (tempo, memória, processos, rede): ver o guia do instrutor.
-import os as _os
+# A entrada das entregas (links, arquivos especiais, arquivos não pedidos) antes de o nbgrader copiar qualquer
+# coisa de submitted/: o nbgrader não tem opção para trocar o Autograde, então o trocamos aqui.
+import cnn_grader.intake
 
-if _os.path.exists(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "nbgrader_sandbox.py")):
-    load_subconfig("nbgrader_sandbox.py")
+cnn_grader.intake.install()

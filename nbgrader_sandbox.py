@@ -1,23 +1,17 @@
 # ruff: noqa: F821
-"""Correção em caixa de areia: carregado no fim de ``nbgrader_config.py`` por ``load_subconfig``.
+"""Limites da correção em caixa de areia: carregado por ``load_subconfig`` no ``nbgrader_config.py``.
 
-Cada notebook de cada submissão roda num kernel isolado pelo bubblewrap (sem rede, sem ver as soluções, o
-gradebook nem as outras submissões), com limites de memória, CPU, processos, arquivos, saída e tempo total; se
-o kernel morre, as células que faltavam valem zero e a correção segue. Detalhes em
-``cnn_grader/sandbox.py`` e no guia do instrutor. Pré-requisito no Linux: ``apt-get install -y bubblewrap``.
+Cada notebook de cada entrega roda num kernel isolado pelo bubblewrap (sem rede, sem ver as soluções, o
+gradebook, o ``cnn_grader`` nem as outras entregas), com limites de memória, CPU, processos, disco, saída e
+tempo total; se o kernel morre, as células que faltavam valem zero e a correção segue. Sem este arquivo, ou
+sem o bubblewrap (``apt-get install -y bubblewrap``), ``nbgrader autograde`` para e diz o que falta.
+Detalhes em ``cnn_grader/sandbox.py`` e em ``book/seguranca-da-correcao.md``.
 """
-
-from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute
 
 c = get_config()  # o nbgrader injeta get_config ao ler este arquivo
 
-# O Execute do nbgrader fixa kernel_manager_class no construtor, o que anula c.Execute.kernel_manager_class:
-# por isso trocamos o próprio pré-processador na lista do autograde, mantendo os demais e a ordem.
-c.Autograde.autograde_preprocessors = [
-    "cnn_grader.sandbox.SandboxExecute" if preprocessor is Execute else preprocessor
-    for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default()
-]
+# A prova de que este arquivo foi carregado (a caixa de areia se recusa a rodar sem ela).
+c.SandboxExecute.config_file = "nbgrader_sandbox.py"
 
 # Tempo: c.Execute.timeout (por célula, em nbgrader_config.py) continua valendo; este limita o notebook todo,
 # em segundos de relógio.
@@ -31,12 +25,24 @@ c.SandboxKernelManager.memory_limit = 4 * 2**30
 c.SandboxKernelManager.cpu_time_limit = 600
 # Processos e threads do kernel (o TensorFlow usa ~10 numa máquina de 2 núcleos; mais com mais núcleos).
 c.SandboxKernelManager.process_limit = 256
-# Maior arquivo que o kernel pode escrever, e o tamanho de /tmp e da pasta de trabalho (em memória).
+# Maior arquivo que o kernel pode escrever; tamanho e número de arquivos do tmpfs (em memória) que reúne o
+# /tmp, a pasta de trabalho e a pasta de conexão do kernel.
 c.SandboxKernelManager.file_size_limit = 256 * 2**20
 c.SandboxKernelManager.scratch_size = 256 * 2**20
+c.SandboxKernelManager.scratch_files = 4096
 # Maior mensagem única do kernel (uma imagem tem centenas de KiB); maiores são descartadas.
 c.SandboxKernelManager.max_message_size = 32 * 2**20
+
+# A entrada das entregas: maior notebook, maior arquivo de dados, número de arquivos (cnn_grader/intake.py).
+c.Intake.max_notebook_size = 32 * 2**20
+c.Intake.max_file_size = 16 * 2**20
+c.Intake.max_files = 64
 
 # A saída guardada no notebook corrigido: o nbgrader corta por linhas, depois da execução.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# O kernel das tarefas com modelos lê os dígitos do scikit-learn sem as imagens reservadas: o conjunto de
+# teste do corretor nunca chega ao notebook (cnn_grader/keras_judge.py). Chamado só ao corrigir essas tarefas.
+_DIGITOS = ["cnn_grader.keras_judge.digits_replacement"]
+c.SandboxExecute.replacement_factories = {"ex04_parametros_arquiteturas": _DIGITOS, "ex05_pratica": _DIGITOS}

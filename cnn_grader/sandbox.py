@@ -1,21 +1,26 @@
-"""Caixa de areia (sandbox) para corrigir submissões com o nbgrader sem confiar nelas.
+"""Caixa de areia (sandbox) para rodar as entregas com o nbgrader sem confiar nelas.
 
-Uma submissão é código de terceiros: pode entrar em laço infinito, esgotar a memória, criar processos sem fim,
-imprimir gigabytes, abrir conexões de rede, ler as soluções ou as submissões dos colegas e até encerrar o
-próprio kernel. Este módulo não substitui o nbgrader: troca só a forma de rodar o kernel de cada notebook.
+Uma entrega é código de terceiros: pode entrar em laço infinito, esgotar a memória ou o disco, criar
+processos sem fim, imprimir gigabytes, abrir conexões de rede, ler as soluções ou as entregas dos colegas e
+até encerrar o próprio kernel. Este módulo não decide nota nenhuma (o veredito é calculado fora do kernel, por
+``cnn_grader.verdict``): ele só roda o notebook isolado e devolve os dados que o kernel produziu.
 
-- :class:`SandboxKernelManager` (um ``AsyncKernelManager`` do jupyter_client) envolve o comando do kernel
-  com o ``bwrap`` (bubblewrap): sem rede, com o sistema e o ambiente Python só para leitura, um ``/tmp``
-  privado e uma pasta de trabalho que mostra só os arquivos da própria submissão (sem os notebooks, que trazem
-  os testes ocultos). Dentro dela, ``prlimit`` limita memória, tempo de CPU, número de processos e tamanho de
-  arquivos; se quem corrige é root, ``setpriv`` troca o kernel para um usuário sem privilégios (só assim o
-  limite de processos vale).
+- :class:`SandboxKernelManager` (um ``AsyncKernelManager`` do jupyter_client) envolve o comando do kernel com
+  o ``bwrap`` (bubblewrap): sem rede; o sistema e o ambiente Python só para leitura; o ``cnn_lib`` que o
+  interpretador do kernel resolve (onde quer que esteja instalado), e nada do ``cnn_grader``; um ``/tmp``,
+  uma pasta de trabalho e a pasta de conexão num tmpfs do corretor limitado em bytes e em número de arquivos;
+  ``PYTHONSAFEPATH`` (a pasta de trabalho não entra no ``sys.path``) e user namespaces aninhados bloqueados
+  por um filtro seccomp. Dentro dela, ``prlimit`` limita memória, tempo de CPU, número de processos e tamanho
+  de arquivos; como root, ``setpriv`` troca o kernel para um usuário sem privilégios.
 - :class:`SandboxExecute` (o pré-processador ``Execute`` do nbgrader) usa esse gerenciador, limita o tempo
-  total do notebook e o tamanho da saída, confere depois de cada célula de teste que o IPython e o ``cnn_lib``
-  não foram adulterados e transforma a morte do kernel num erro nas células que faltavam, que então valem
-  zero, em vez de derrubar a correção da turma.
+  total do notebook e o tamanho da saída, confere antes da primeira célula que ``cnn_lib``, ``ipykernel``,
+  ``IPython`` e ``numpy`` vêm do ambiente somente leitura, transforma a morte do kernel num erro nas células
+  que faltavam e, no fim, copia os arquivos regulares de ``respostas/`` para o corretor
+  (``resources["cnn_respostas_dir"]``).
 
-O arquivo ``nbgrader_sandbox.py`` na raiz do curso liga tudo isso ao ``nbgrader autograde``.
+Falhas do lado de quem corrige (sem bubblewrap, sem ``nbgrader_sandbox.py``, ``cnn_lib`` não importável no
+kernel, caixa de areia que não inicia) levantam :class:`InstructorSetupError`, que para a correção inteira:
+nenhum aluno leva zero por causa da configuração do professor.
 
 Examples
 --------
@@ -28,14 +33,18 @@ Traceback (most recent call last):
 ValueError: processes deve ser um inteiro positivo; recebido: 0
 """
 
+import ast
+import atexit
 import functools
-import importlib.util
 import json
 import os
+import platform
+import shlex
 import shutil
 import signal
+import stat
+import struct
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -45,9 +54,11 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, default
+from traitlets import Bool, Dict, Integer, List, Unicode, default
+from traitlets.utils.importstring import import_item
 
 MIB = 2**20
 GIB = 2**30
@@ -62,6 +73,34 @@ _ENV_PREFIXES = ("LC_", "TF_", "KERAS_", "NBGRADER_")
 
 # Diretórios do sistema vistos (só leitura) dentro da caixa de areia.
 _SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+# Módulos que precisam vir do ambiente somente leitura (``keras`` só quando instalado).
+AUDITED_MODULES = ("cnn_lib", "ipykernel", "IPython", "numpy", "keras")
+REQUIRED_MODULES = ("cnn_lib", "ipykernel", "IPython", "numpy")
+
+# Nomes que o Python importaria: nunca são montados na pasta de trabalho do kernel.
+IMPORTABLE_SUFFIXES = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd", ".zip", ".egg", ".whl")
+
+# Arquivos que o kernel deixa para o corretor (modelos salvos pelo ``grading.collect``).
+ANSWERS_DIR = "respostas"
+MAX_ANSWER_FILES = 16
+MAX_ANSWER_BYTES = 64 * MIB
+
+SETUP_HINT = (
+    "Isto é um problema da configuração de quem corrige, não da entrega. Veja 'Segurança da correção' no "
+    "livro e o guia do instrutor."
+)
+
+
+class InstructorSetupError(BaseException):
+    """Falha do lado de quem corrige: a correção inteira para, com código de saída diferente de zero.
+
+    Deriva de ``BaseException`` de propósito: o nbgrader captura ``Exception`` de cada entrega e segue para a
+    próxima (o aluno levaria zero pela configuração do professor); esta passa por essas capturas.
+    """
+
+    def __init__(self, message):
+        super().__init__(f"CONFIGURAÇÃO DO INSTRUTOR: {message} {SETUP_HINT}")
 
 
 @dataclass(frozen=True)
@@ -81,7 +120,10 @@ class Limits:
     file_bytes : int
         Tamanho máximo de um arquivo escrito pelo kernel (``RLIMIT_FSIZE``).
     scratch_bytes : int
-        Tamanho de cada área gravável (``/tmp`` e a pasta de trabalho): tmpfs em memória, que somem no fim.
+        Tamanho total das áreas graváveis (``/tmp``, a pasta de trabalho e a pasta de conexão): um tmpfs em
+        memória, que some no fim.
+    scratch_files : int
+        Número máximo de arquivos e pastas nessas áreas (``nr_inodes`` do tmpfs).
 
     Examples
     --------
@@ -98,6 +140,7 @@ class Limits:
     processes: int = 256
     file_bytes: int = 256 * MIB
     scratch_bytes: int = 256 * MIB
+    scratch_files: int = 4096
 
     def __post_init__(self):
         for field in fields(self):
@@ -130,17 +173,94 @@ class Limits:
         ]
 
 
-def _python_dirs():
-    """Diretórios de que o interpretador precisa: o ambiente virtual, a instalação base e o ``cnn_lib``."""
-    candidates = {
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        sys.base_exec_prefix,
-        str(Path(importlib.util.find_spec("cnn_lib").origin).parent),
-    }
-    resolved = {str(Path(path).resolve()) for path in candidates}
-    return sorted(path for path in resolved if not path.startswith("/usr/"))
+# Roda no interpretador do kernel, fora da caixa de areia, sem a pasta atual no caminho: onde ficam o ambiente
+# e cada módulo auditado (sem importá-los).
+_LAYOUT_PROBE = """
+import importlib.util, json, sys
+found = {}
+for name in NAMES:
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:
+        spec = None
+    if spec is not None and spec.origin:
+        found[name] = spec.origin
+prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+print(json.dumps({"modules": found, "prefixes": prefixes}))
+"""
+
+
+@dataclass(frozen=True)
+class KernelLayout:
+    """Onde o interpretador do kernel acha o ambiente e os módulos auditados (caminhos reais, sem links).
+
+    ``modules`` liga cada módulo à pasta do pacote (ou ao arquivo do módulo); ``roots`` são as pastas
+    montadas só para leitura na caixa de areia.
+
+    Examples
+    --------
+    >>> layout = KernelLayout(modules={"cnn_lib": "/curso/cnn_lib"}, roots=("/venv", "/curso/cnn_lib"))
+    >>> layout.package_dir("cnn_lib"), layout.package_dir("keras") is None
+    ('/curso/cnn_lib', True)
+    """
+
+    modules: dict
+    roots: tuple
+
+    def package_dir(self, name):
+        return self.modules.get(name)
+
+
+def _package_location(origin):
+    path = Path(origin).resolve()
+    return str(path.parent) if path.name == "__init__.py" else str(path)
+
+
+def _covered(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+@functools.cache
+def kernel_layout(python):
+    """Pergunta ao interpretador ``python`` do kernel onde estão o ambiente e os módulos auditados.
+
+    Assim a caixa de areia monta o ``cnn_lib`` que o kernel vai importar, seja qual for o clone do curso
+    (instalação editável de outro clone, instalação comum no ``site-packages``...).
+
+    Raises
+    ------
+    InstructorSetupError
+        Se o interpretador não roda ou não acha ``cnn_lib``, ``ipykernel``, ``IPython`` ou ``numpy``.
+    """
+    code = f"NAMES = {AUDITED_MODULES!r}\n" + _LAYOUT_PROBE
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    try:
+        result = subprocess.run(
+            [python, "-P", "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=60
+        )
+        probe = json.loads(result.stdout)
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        raise InstructorSetupError(
+            f"o interpretador do kernel ({python}) não respondeu à sondagem do ambiente: {error}"
+        ) from None
+    missing = [name for name in REQUIRED_MODULES if name not in probe["modules"]]
+    if missing:
+        raise InstructorSetupError(
+            f"o interpretador do kernel ({python}) não acha {', '.join(missing)}: instale o curso nesse "
+            "ambiente (pip install -e <clone do curso>, ou pip install -r requirements.txt)."
+        )
+    modules = {name: _package_location(origin) for name, origin in probe["modules"].items()}
+    roots = sorted({str(Path(prefix).resolve()) for prefix in probe["prefixes"]})
+    roots = [root for root in roots if not root.startswith("/usr/")]
+    for location in modules.values():
+        if not _covered(location, roots) and not location.startswith("/usr/"):
+            roots.append(location)
+    return KernelLayout(modules=modules, roots=tuple(sorted(roots)))
+
+
+def grader_paths():
+    """Pastas do corretor que o kernel nunca pode ler, mesmo que estejam dentro do ambiente montado."""
+    return [str(Path(__file__).resolve().parent)]
 
 
 def _parent_dirs(path, made):
@@ -156,29 +276,59 @@ def _parent_dirs(path, made):
     return args
 
 
-def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap="bwrap"):
+def mountable_inputs(workdir):
+    """Arquivos e pastas de ``workdir`` que o kernel vê (só leitura): nada de notebooks, links ou importáveis.
+
+    Examples
+    --------
+    >>> mountable_inputs("/nao/existe")
+    []
+    """
+    workdir = Path(workdir)
+    if not workdir.is_dir():
+        return []
+    chosen = []
+    for entry in sorted(workdir.iterdir()):
+        importable = entry.suffix in IMPORTABLE_SUFFIXES or (entry / "__init__.py").exists()
+        hidden = entry.suffix == ".ipynb" or entry.name.startswith(".") or entry.name == ANSWERS_DIR
+        if not entry.is_symlink() and not importable and not hidden:
+            chosen.append(entry)
+    return chosen
+
+
+def sandbox_command(
+    kernel_cmd, *, workdir, scratch, limits, layout, uid=None, replace_files=None, bwrap="bwrap", seccomp=None
+):
     """Comando que roda ``kernel_cmd`` isolado pelo bubblewrap e com os limites de ``limits``.
 
-    Dentro da caixa de areia: o sistema e o Python só para leitura; nada de rede (um ``lo`` isolado); ``/tmp``
-    privado; ``workdir`` é um tmpfs novo em que só os arquivos da submissão que não são notebooks aparecem
-    (só leitura); ``shared_dir`` (arquivo de conexão e sockets IPC) é o único caminho compartilhado com quem
-    corrige.
+    Dentro da caixa de areia: o sistema e as pastas de ``layout`` só para leitura, com as pastas do corretor
+    (:func:`grader_paths`) escondidas por um tmpfs vazio; nada de rede (um ``lo`` isolado); ``/tmp``, a pasta
+    de trabalho (``workdir``) e a pasta de conexão vêm de ``scratch`` (subpastas ``tmp``, ``trabalho`` e
+    ``conexao``, um tmpfs limitado montado por quem corrige); os arquivos de entrada de ``workdir``
+    (:func:`mountable_inputs`) aparecem só para leitura; ``replace_files`` monta, só para leitura, um arquivo
+    substituto por cima de um caminho instalado.
 
     Parameters
     ----------
     kernel_cmd : list of str
         Comando do kernel, por exemplo ``[python, "-m", "ipykernel_launcher", "-f", arquivo_de_conexao]``.
     workdir : str or Path
-        Pasta da submissão; vira a pasta de trabalho do kernel.
-    shared_dir : str or Path
-        Pasta do arquivo de conexão; precisa ser gravável por ``uid``.
+        Pasta do notebook corrigido; vira a pasta de trabalho do kernel.
+    scratch : str or Path
+        Pasta do corretor com as subpastas graváveis ``tmp``, ``trabalho`` e ``conexao``.
     limits : Limits
         Limites de recursos.
+    layout : KernelLayout
+        Onde estão o ambiente e os módulos do kernel (veja :func:`kernel_layout`).
     uid : int or None
         Com um uid (quem corrige é root), o kernel roda com esse usuário sem privilégios; com ``None``, roda
         com o usuário atual, num namespace de usuário.
+    replace_files : dict or None
+        Caminho instalado → arquivo substituto (por exemplo, para esconder dados de teste do kernel).
     bwrap : str
         Caminho do executável ``bwrap``.
+    seccomp : str or None
+        Arquivo com o filtro seccomp (veja :func:`seccomp_filter`), entregue ao bwrap pelo descritor 9.
 
     Returns
     -------
@@ -186,8 +336,9 @@ def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap=
 
     Examples
     --------
+    >>> layout = KernelLayout(modules={}, roots=("/opt/venv",))
     >>> cmd = sandbox_command(["python", "-m", "ipykernel_launcher"], workdir="/nao/existe",
-    ...                       shared_dir="/tmp/conexao", limits=Limits(), uid=1234)
+    ...                       scratch="/tmp/area", limits=Limits(), layout=layout, uid=1234)
     >>> cmd[4], "--unshare-net" in cmd, "--unshare-pid" in cmd
     ('bwrap', True, True)
     >>> cmd[cmd.index("--chdir") + 1]
@@ -195,38 +346,88 @@ def sandbox_command(kernel_cmd, *, workdir, shared_dir, limits, uid=None, bwrap=
     >>> cmd[cmd.index("setpriv"):cmd.index("setpriv") + 3]
     ['setpriv', '--reuid=1234', '--regid=1234']
     """
-    workdir = Path(workdir)
+    workdir, scratch = Path(workdir), Path(scratch)
     # O jupyter_client interrompe o kernel com SIGINT para o grupo de processos inteiro; os processos do bwrap
     # morreriam com ele (e o kernel junto). Com SIGINT ignorado antes do exec, só o kernel reage (o ipykernel
-    # instala o próprio tratador durante cada execução).
-    cmd = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh"]
+    # instala o próprio tratador durante cada execução). O filtro seccomp chega ao bwrap pelo descritor 9.
+    script = 'trap "" INT; exec "$@"' + (f" 9<{shlex.quote(str(seccomp))}" if seccomp else "")
+    cmd = ["/bin/sh", "-c", script, "sh"]
     cmd += [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     cmd += ["--unshare-cgroup-try"]
+    if seccomp:
+        cmd += ["--seccomp", "9"]
     for path in _SYSTEM_DIRS:
         if os.path.islink(path):
             cmd += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             cmd += ["--ro-bind", path, path]
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
-    cmd += ["--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch / "tmp"), "/tmp"]
     made = {"/", "/tmp", *_SYSTEM_DIRS}
-    for path in _python_dirs():
+    for path in layout.roots:
         cmd += [*_parent_dirs(path, made), "--ro-bind", path, path]
-    cmd += [*_parent_dirs(shared_dir, made), "--bind", str(shared_dir), str(shared_dir)]
-    cmd += _parent_dirs(workdir, made)
-    cmd += ["--perms", "0777", "--size", str(limits.scratch_bytes), "--tmpfs", str(workdir)]
-    if workdir.is_dir():
-        # Links simbólicos ficam de fora: o bwrap montaria o alvo, que pode estar fora da submissão.
-        for entry in sorted(workdir.iterdir()):
-            if entry.suffix != ".ipynb" and entry.name != ".ipynb_checkpoints" and not entry.is_symlink():
-                cmd += ["--ro-bind", str(entry), str(entry)]
+    for path in grader_paths():
+        if _covered(path, layout.roots):
+            cmd += ["--perms", "0000", "--tmpfs", path, "--remount-ro", path]
+    for installed, substitute in sorted((replace_files or {}).items()):
+        parents = [] if _covered(str(installed), layout.roots) else _parent_dirs(installed, made)
+        cmd += [*parents, "--ro-bind", str(substitute), str(installed)]
+    shared = scratch / "conexao"
+    cmd += [*_parent_dirs(shared, made), "--bind", str(shared), str(shared)]
+    cmd += [*_parent_dirs(workdir, made), "--bind", str(scratch / "trabalho"), str(workdir)]
+    for entry in mountable_inputs(workdir):
+        cmd += ["--ro-bind", str(entry), str(entry)]
     # O jupyter_client põe JPY_PARENT_PID no ambiente; dentro do namespace de pid o pai do kernel é o pid 1, e
     # o ipykernel concluiria que o pai morreu. --die-with-parent já encerra o kernel se quem corrige morrer.
-    cmd += ["--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]
+    cmd += ["--unsetenv", "JPY_PARENT_PID", "--setenv", "PYTHONSAFEPATH", "1"]
+    cmd += ["--chdir", str(workdir), "--"]
     if uid is not None:
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
         cmd += ["--inh-caps=-all", "--bounding-set=-all", "--"]
     return cmd + limits.prlimit_command() + list(kernel_cmd)
+
+
+# Filtro seccomp (BPF clássico) que impede user namespaces aninhados: ``unshare`` e ``clone`` com
+# CLONE_NEWUSER falham com EPERM; ``clone3`` (cujos flags o BPF não enxerga) e as chamadas de outra
+# arquitetura falham com ENOSYS, e a glibc volta para ``clone``.
+_ARCHES = {  # arquitetura: (AUDIT_ARCH, clone, unshare, clone3)
+    "x86_64": (0xC000003E, 56, 272, 435),
+    "aarch64": (0xC00000B7, 220, 97, 435),
+}
+_CLONE_NEWUSER = 0x10000000
+
+
+def seccomp_filter(machine=None):
+    """O programa BPF do filtro (bytes para ``bwrap --seccomp``), ou ``None`` numa arquitetura desconhecida.
+
+    Examples
+    --------
+    >>> len(seccomp_filter("x86_64")) // 8
+    13
+    >>> seccomp_filter("sparc") is None
+    True
+    """
+    arch = _ARCHES.get(machine or platform.machine())
+    if arch is None:
+        return None
+    audit_arch, clone, unshare, clone3 = arch
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    program = [
+        (ld, 0, 0, 4),  # 0: arquitetura
+        (jeq, 0, 10, audit_arch),  # 1: outra arquitetura -> 12
+        (ld, 0, 0, 0),  # 2: número da chamada
+        (jge, 8, 0, 0x40000000),  # 3: ABI x32 -> 12
+        (jeq, 7, 0, clone3),  # 4: clone3 -> 12
+        (jeq, 2, 0, unshare),  # 5: unshare -> 8
+        (jeq, 1, 0, clone),  # 6: clone -> 8
+        (ret, 0, 0, allow),  # 7
+        (ld, 0, 0, 16),  # 8: flags (primeiro argumento)
+        (jset, 1, 0, _CLONE_NEWUSER),  # 9: CLONE_NEWUSER -> 11
+        (ret, 0, 0, allow),  # 10
+        (ret, 0, 0, eperm),  # 11
+        (ret, 0, 0, enosys),  # 12
+    ]
+    return b"".join(struct.pack("<HBBI", *instruction) for instruction in program)
 
 
 @functools.cache
@@ -253,25 +454,69 @@ def kernel_environment(env, home):
     --------
     >>> env = {"PATH": "/usr/bin", "GITHUB_TOKEN": "segredo", "TF_CPP_MIN_LOG_LEVEL": "3"}
     >>> sorted(kernel_environment(env, home="/tmp"))
-    ['HOME', 'LOGNAME', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'TF_CPP_MIN_LOG_LEVEL', 'USER']
+    ['HOME', 'LOGNAME', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONSAFEPATH', 'TF_CPP_MIN_LOG_LEVEL', 'USER']
     """
     kept = {
         name: value for name, value in env.items() if name in _ENV_NAMES or name.startswith(_ENV_PREFIXES)
     }
-    return {**kept, "HOME": str(home), "USER": "aluno", "LOGNAME": "aluno", "PYTHONDONTWRITEBYTECODE": "1"}
+    extra = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONSAFEPATH": "1"}
+    return {**kept, "HOME": str(home), "USER": "aluno", "LOGNAME": "aluno", **extra}
 
 
-def _tasks_of_user(uid):
-    """Número de processos e threads do usuário ``uid`` agora (o que ``RLIMIT_NPROC`` conta)."""
-    total = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            lines = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if int(lines["Uid"].split()[0]) == uid:
-            total += int(lines["Threads"])
-    return total
+def copy_answers(source, target, max_files=MAX_ANSWER_FILES, max_bytes=MAX_ANSWER_BYTES):
+    """Copia os arquivos regulares de ``source`` (a pasta ``respostas/`` do kernel) para ``target``.
+
+    Só o primeiro nível; links, pastas, arquivos especiais ou com vários nomes (links físicos), nomes
+    estranhos, arquivos maiores que ``max_bytes`` e tudo depois de ``max_files`` ficam de fora.
+    Devolve os motivos do que ficou de fora, em português.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> origem, destino = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (origem / "modelo.keras").write_bytes(b"123")
+    >>> (origem / "atalho").symlink_to("/etc/passwd")
+    >>> copy_answers(origem, destino)
+    ['atalho: não é um arquivo regular']
+    >>> sorted(p.name for p in destino.iterdir())
+    ['modelo.keras']
+    """
+    source, skipped = Path(source), []
+    try:
+        entries = sorted(os.scandir(source), key=lambda entry: entry.name)
+    except OSError:
+        return skipped
+    copied = 0
+    for entry in entries:
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            skipped.append(f"{entry.name}: não é um arquivo regular")
+        elif not entry.name.isprintable() or entry.name.startswith("."):
+            skipped.append(f"{entry.name!r}: nome inválido")
+        elif info.st_size > max_bytes:
+            skipped.append(f"{entry.name}: maior que {max_bytes // MIB} MiB")
+        elif copied >= max_files:
+            skipped.append(f"{entry.name}: mais de {max_files} arquivos")
+        else:
+            descriptor = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, "rb") as reader, open(Path(target) / entry.name, "wb") as writer:
+                writer.write(reader.read(max_bytes + 1)[:max_bytes])
+            copied += 1
+    return skipped
+
+
+def _mount_scratch(path, limits):
+    """Monta um tmpfs limitado (bytes e inodes) em ``path``; só root consegue. Devolve se montou."""
+    if os.geteuid() != 0:
+        return False
+    options = f"size={limits.scratch_bytes},nr_inodes={limits.scratch_files},mode=0755"
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "cnn-sandbox", str(path)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        message = result.stderr.strip()
+        raise InstructorSetupError(f"não foi possível montar o tmpfs da caixa de areia: {message}")
+    return True
 
 
 _SIGNAL_MEANINGS = {
@@ -286,14 +531,15 @@ class SandboxKernelManager(AsyncKernelManager):
 
     Os limites são configuráveis pelo traitlets, por exemplo em ``nbgrader_sandbox.py``:
     ``c.SandboxKernelManager.memory_limit = 6 * 2**30``. A conexão com o kernel usa sockets IPC (arquivos numa
-    pasta privada), porque o kernel não tem rede. Sem ``bwrap`` utilizável, o kernel roda só com os limites do
-    ``prlimit`` e um aviso em voz alta.
+    pasta do tmpfs limitado), porque o kernel não tem rede. Sem ``bwrap`` utilizável, o kernel não inicia
+    (:class:`InstructorSetupError`), a menos que ``allow_no_isolation`` esteja ligado (só para testes locais
+    de notebooks confiáveis: o log avisa em voz alta).
 
     Examples
     --------
     >>> km = SandboxKernelManager()
-    >>> km.transport, km.memory_limit == 4 * GIB
-    ('ipc', True)
+    >>> km.transport, km.memory_limit == 4 * GIB, km.replace_files
+    ('ipc', True, {})
     """
 
     memory_limit = Integer(Limits.memory_bytes, help="RLIMIT_AS de cada processo do kernel, em bytes.").tag(
@@ -307,10 +553,22 @@ class SandboxKernelManager(AsyncKernelManager):
         config=True
     )
     scratch_size = Integer(
-        Limits.scratch_bytes, help="Tamanho do /tmp e da pasta de trabalho, em bytes."
+        Limits.scratch_bytes, help="Tamanho somado do /tmp, da pasta de trabalho e da pasta de conexão."
+    ).tag(config=True)
+    scratch_files = Integer(
+        Limits.scratch_files, help="Número máximo de arquivos nas áreas graváveis (nr_inodes do tmpfs)."
     ).tag(config=True)
     max_message_size = Integer(
         32 * MIB, help="Maior mensagem aceita do kernel (ZMQ_MAXMSGSIZE); maiores derrubam a conexão."
+    ).tag(config=True)
+    replace_files = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        help="Caminho instalado -> arquivo substituto, montado só para leitura por cima dentro da caixa.",
+    ).tag(config=True)
+    allow_no_isolation = Bool(
+        False,
+        help="Roda sem bubblewrap (SEM isolamento). Só para testar notebooks confiáveis na própria máquina.",
     ).tag(config=True)
 
     @default("transport")
@@ -320,8 +578,13 @@ class SandboxKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.stop_reason = None
+        self.answers_target = None
+        self.skipped_answers = []
         self._base_dir = None
+        self._mounted = False
         self._log_file = None
+        self._workdir = None
+        self.kernel_python = None
 
     def limits(self):
         """Os limites configurados, como :class:`Limits`."""
@@ -331,48 +594,81 @@ class SandboxKernelManager(AsyncKernelManager):
             processes=self.process_limit,
             file_bytes=self.file_size_limit,
             scratch_bytes=self.scratch_size,
+            scratch_files=self.scratch_files,
         )
 
     async def _async_pre_start_kernel(self, **kw):
-        self._base_dir = Path(tempfile.mkdtemp(prefix="cnn-sandbox-"))
+        # Como root, um tmpfs limitado; senão, memória (/dev/shm) sem limite de número de arquivos.
+        parent = None if os.geteuid() == 0 or not os.path.isdir("/dev/shm") else "/dev/shm"
+        self._base_dir = Path(tempfile.mkdtemp(prefix="cnn-sandbox-", dir=parent))
+        self._mounted = _mount_scratch(self._base_dir, self.limits())
+        if not self._mounted:
+            self.log.warning(
+                "Caixa de areia sem root: as áreas graváveis ficam em %s, limitadas só por RLIMIT_FSIZE.",
+                parent,
+            )
+        for name, mode in (("conexao", 0o700), ("trabalho", 0o700), ("tmp", 0o1777)):
+            (self._base_dir / name).mkdir()
+            (self._base_dir / name).chmod(mode)
         shared_dir = self._base_dir / "conexao"
-        shared_dir.mkdir(mode=0o700)
         self.connection_file = str(shared_dir / "kernel.json")
         self.ip = str(shared_dir / "ipc")
         return await super()._async_pre_start_kernel(**kw)
 
     pre_start_kernel = _async_pre_start_kernel
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
-        shared_dir = Path(self.connection_file).parent
+    async def _launch_in_sandbox(self, kernel_cmd, **kw):
+        self._workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
+        self.kernel_python = kernel_cmd[0]
         limits = self.limits()
         if isolation_available():
             uid = SANDBOX_UID_BASE + os.getpid() if os.geteuid() == 0 else None
             if uid is not None:
-                for path in (shared_dir, Path(self.connection_file)):
+                for path in (self._base_dir / "conexao", self._base_dir / "trabalho", self.connection_file):
                     os.chown(path, uid, uid)
-            cmd = sandbox_command(kernel_cmd, workdir=workdir, shared_dir=shared_dir, limits=limits, uid=uid)
+            seccomp = seccomp_filter()
+            if seccomp is not None:
+                (self._base_dir / "seccomp.bpf").write_bytes(seccomp)
+            cmd = sandbox_command(
+                kernel_cmd,
+                workdir=self._workdir,
+                scratch=self._base_dir,
+                limits=limits,
+                layout=kernel_layout(kernel_cmd[0]),
+                uid=uid,
+                replace_files=self.replace_files,
+                seccomp=str(self._base_dir / "seccomp.bpf") if seccomp else None,
+            )
             home = "/tmp"
             kw["cwd"] = str(self._base_dir)
-        else:
+        elif self.allow_no_isolation:
             self._warn_no_isolation()
-            running = 0 if os.geteuid() == 0 else _tasks_of_user(os.geteuid())
-            cmd = limits.prlimit_command(running) + list(kernel_cmd)
-            home = self._base_dir / "home"
-            home.mkdir()
+            cmd = limits.prlimit_command() + list(kernel_cmd)
+            home = self._base_dir / "tmp"
+        else:
+            raise InstructorSetupError(
+                "o bubblewrap (bwrap) não está instalado ou não funciona nesta máquina, e sem ele não há "
+                "correção: instale com 'apt-get install -y bubblewrap' (Debian/Ubuntu) ou 'dnf install "
+                "bubblewrap'."
+            )
         kw["env"] = kernel_environment(kw.get("env") or os.environ, home=home)
         self._log_file = open(self._base_dir / "kernel.log", "wb")
         kw["stdout"] = kw["stderr"] = self._log_file
         self.log.debug("Comando do kernel na caixa de areia: %s", cmd)
         await super()._async_launch_kernel(cmd, **kw)
 
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        try:
+            await self._launch_in_sandbox(kernel_cmd, **kw)
+        except BaseException:
+            self._remove_scratch()
+            raise
+
     def _warn_no_isolation(self):
         message = (
-            "ATENÇÃO: caixa de areia INATIVA: o bubblewrap (bwrap) não está instalado ou não funciona nesta "
-            "máquina. O kernel desta submissão roda só com limites de memória, CPU e arquivos, mas COM rede, "
-            "vendo o disco inteiro (soluções, outras submissões, gradebook) e, como root, sem limite de "
-            "processos. Instale com: apt-get install -y bubblewrap"
+            "ATENÇÃO: correção SEM CAIXA DE AREIA (SandboxKernelManager.allow_no_isolation = True): o kernel "
+            "roda só com limites de memória, CPU e arquivos, COM rede e vendo o disco inteiro (soluções, "
+            "outras entregas, gradebook). Nunca use assim com entregas de alunos."
         )
         self.log.warning(message)
         warnings.warn(message, RuntimeWarning, stacklevel=2)
@@ -414,12 +710,30 @@ class SandboxKernelManager(AsyncKernelManager):
             return ""
         return path.read_bytes()[-size:].decode("utf-8", "replace")
 
+    def _collect_answers(self):
+        if self.answers_target is None or self._base_dir is None:
+            return
+        trabalho = self._base_dir / "trabalho" if isolation_available() else self._workdir
+        if trabalho is not None:
+            self.skipped_answers = copy_answers(trabalho / ANSWERS_DIR, self.answers_target)
+
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
         if self._base_dir is not None and not restart:
+            self._collect_answers()
+            self._remove_scratch()
+
+    def _remove_scratch(self):
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self._base_dir is not None:
+            if self._mounted:
+                subprocess.run(["umount", "--lazy", str(self._base_dir)], capture_output=True)
+                self._mounted = False
             shutil.rmtree(self._base_dir, ignore_errors=True)
             self._base_dir = None
 
@@ -432,95 +746,19 @@ def _message_size(msg):
     return len(json.dumps(msg.get("content"), default=str)) + buffers
 
 
-# Definida no kernel antes da primeira célula (em builtins, longe do namespace do aluno), devolve uma
-# "impressão digital" do que decide se um teste roda de verdade: os transformadores de entrada e de AST do
-# IPython, os métodos que executam células e mandam respostas, o mecanismo de importação que os testes ocultos
-# usam para recarregar o cnn_lib e, em cada módulo do cnn_lib usado como referência, de que arquivo vem cada
-# função (recarregar do disco não muda isso; trocar uma função por outra definida no notebook muda). Se o
-# Keras já está importado (aqui ele nunca é importado: os exercícios sem TensorFlow continuam leves), também
-# confere os objetos do Keras que os testes ocultos do ex05 consultam: ``keras.Sequential``, ``keras.Model``,
-# o ``Functional``, as classes de ``keras.layers`` (cada uma no módulo de onde diz vir, e os métodos dela e
-# de todas as suas bases), ``keras.models.clone_model`` e as funções de ``keras.activations`` devem ter o
-# código nos arquivos do Keras ou do TensorFlow. Essa parte é a lista do que não vem de lá: vazia antes e
-# depois de importar o Keras, se nada foi trocado. Os argumentos padrão prendem as funções embutidas
-# originais e as pastas do Keras e do TensorFlow (achadas sem importá-los).
-_FINGERPRINT_SOURCE = """
-import cnn_lib.grading, cnn_lib.ops, cnn_lib.shapes
-
-_cnn_keras_roots = tuple(__import__("os").path.dirname(spec.origin) + "/" for spec in
-                         map(__import__("importlib.util").util.find_spec, ("keras", "tensorflow"))
-                         if spec and spec.origin)
-
-
-def _cnn_sandbox_fingerprint(_ip=get_ipython(), _sys=__import__("sys"), _il=__import__("importlib.util"),
-                             _bi=__import__("builtins"), _id=id, _repr=repr, _type=type, _getattr=getattr,
-                             _vars=vars, _sorted=sorted, _set=set, _callable=callable, _isinstance=isinstance,
-                             _str=str, _all=all, _roots=_cnn_keras_roots):
-    shell = ("run_cell", "run_cell_async", "_run_cell", "run_code", "run_ast_nodes", "transform_cell",
-             "transform_ast", "showtraceback", "_showtraceback", "user_expressions", "ev", "should_run_async")
-    kernel = ("do_execute", "execute_request", "send_response")
-    modules = ("cnn_lib", "cnn_lib._validation", "cnn_lib.shapes", "cnn_lib.ops", "cnn_lib.grading")
-
-    def hooks(obj, names):
-        overridden = _sorted(_set(names) & _set(_vars(obj)))
-        return [_id(_getattr(_type(obj), name, None)) for name in names], overridden
-
-    def sources(name):
-        namespace = _vars(_sys.modules[name])
-        code = {key: _getattr(value, "__code__", None) for key, value in namespace.items()
-                if _callable(value)}
-        return name, _sorted((key, _getattr(value, "co_filename", None)) for key, value in code.items())
-
-    def origin(name):
-        spec = _il.util.find_spec(name)
-        return spec.origin if spec else None
-
-    def code_files(value):
-        wrapped = ("__func__", "fget", "fset", "__wrapped__")
-        codes = [_getattr(f, "__code__", None) for f in [value, *(_getattr(value, n, None) for n in wrapped)]]
-        return [_getattr(code, "co_filename", None) for code in codes if code is not None]
-
-    def from_keras(files):
-        return _all(_isinstance(f, _str) and f.startswith(_roots) for f in files)
-
-    def at_home(cls):
-        module = _sys.modules.get(_getattr(cls, "__module__", None))
-        return (_isinstance(cls, _type) and from_keras([_getattr(module, "__file__", None)])
-                and _getattr(module, cls.__qualname__, None) is cls and cls.__qualname__ == cls.__name__)
-
-    def keras_intruders():
-        keras = _sys.modules.get("keras")
-        if keras is None:
-            return []
-        def at(path):
-            obj = keras
-            for part in path.split("."):
-                obj = _getattr(obj, part, None)
-            return obj
-        classes = [at(path) for path in ("Sequential", "Model", "src.models.functional.Functional")]
-        classes += [value for value in _vars(at("layers")).values() if _isinstance(value, _type)]
-        functions = [at("models.clone_model")]
-        functions += [value for value in _vars(at("activations")).values() if _callable(value)]
-        bad = [_id(f) for f in functions if not (code_files(f) and from_keras(code_files(f)))]
-        bad += [_id(cls) for cls in classes if not at_home(cls)]
-        bases = {_id(base): base for cls in classes if _isinstance(cls, _type) for base in cls.__mro__}
-        for base in bases.values():
-            bad += [_id(base) for value in _vars(base).values() if not from_keras(code_files(value))]
-        return _sorted(_set(bad))
-
-    return _repr([
-        [_id(f) for f in _ip.input_transformers_cleanup], [_id(f) for f in _ip.input_transformers_post],
-        [_id(t) for t in _ip.ast_transformers], _ip.custom_exceptions, hooks(_ip, shell),
-        hooks(_ip.kernel, kernel), hooks(_ip.kernel.session, ("send", "serialize", "sign")),
-        _id(_il.reload), _id(_il.import_module), _id(_bi.__import__), _id(_bi.exec), _id(_bi.compile),
-        [origin(name) for name in modules], [sources(name) for name in modules], keras_intruders(),
-    ])
-
-
-__import__("builtins")._cnn_sandbox_fingerprint = _cnn_sandbox_fingerprint
-del _cnn_sandbox_fingerprint, _cnn_keras_roots
+# Roda no kernel antes da primeira célula (antes de qualquer código do aluno): importa os módulos auditados e
+# diz de que arquivo cada um veio.
+_AUDIT_CODE = """
+def _cnn_origens(nomes):
+    import importlib, sys
+    origens = {}
+    for nome in nomes:
+        try:
+            origens[nome] = importlib.import_module(nome).__file__
+        except Exception as erro:
+            origens[nome] = "erro: " + type(erro).__name__ + ": " + str(erro)
+    return origens
 """
-_FINGERPRINT_CALL = "_cnn_sandbox_fingerprint()"
 
 
 def _is_test_cell(cell):
@@ -529,24 +767,36 @@ def _is_test_cell(cell):
     return cell.cell_type == "code" and nbgrader.get("grade", False) and not nbgrader.get("solution", False)
 
 
+_ANSWER_DIRS = []
+
+
+@atexit.register
+def _remove_answer_dirs():
+    for path in _ANSWER_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class SandboxExecute(Execute):
-    """O ``Execute`` do nbgrader com a caixa de areia, limites por notebook e defesas contra truques na nota.
+    """O ``Execute`` do nbgrader com a caixa de areia, limites por notebook e a coleta das respostas.
 
     Além de usar :class:`SandboxKernelManager`:
 
+    - recusa rodar (:class:`InstructorSetupError`) se ``nbgrader_sandbox.py`` não foi carregado
+      (``config_file`` vazio) ou se a entrada (:mod:`cnn_grader.intake`) não examinou a entrega;
+    - uma entrega recusada pela entrada não roda: cada célula de código recebe o motivo, e vale zero;
+    - monta por cima, no kernel, os módulos que a tarefa proíbe usar (``cnn_grader.items.blocked_files``:
+      uma função emprestada do ``cnn_lib``, do TensorFlow ou do Keras falha) e os arquivos de
+      ``SandboxKernelManager.replace_files``;
+    - antes da primeira célula, confere que ``cnn_lib``, ``ipykernel``, ``IPython`` e ``numpy`` importam e
+      vêm das pastas do ambiente somente leitura; se não, é um erro da configuração do instrutor;
     - ``notebook_timeout`` limita o tempo total do notebook (``timeout`` continua limitando cada célula);
     - ``max_output_bytes`` limita a saída somada do notebook; ao passar, o kernel é morto;
     - se o kernel morre (``os._exit``, limite de CPU, sinal, saída excessiva), a célula atual e todas as
-      células de código seguintes recebem um erro em português: os testes que não rodaram valem zero e a
-      correção segue para a próxima submissão;
-    - depois de cada célula de teste, confere se o código do aluno alterou o IPython (transformadores de
-      entrada ou de AST, a execução de células, as respostas do kernel), a importação do ``cnn_lib``, as
-      funções dos seus módulos ou, se o Keras foi importado, os objetos dele que os testes do ex05 consultam;
-      se alterou, os testes daquela célula em diante valem zero;
-    - numa célula que termina com erro, resultados (``execute_result``) são descartados, porque o nbgrader
-      daria nota cheia ou parcial a uma célula cujo primeiro resultado aparecesse antes do erro;
-    - a marca ``skip-execution`` vinda da submissão é ignorada (senão uma célula de teste marcada não rodaria
-      e valeria nota cheia).
+      células de código seguintes recebem um erro em português, e a correção segue;
+    - no fim, os arquivos regulares de ``respostas/`` vão para uma pasta temporária do corretor, em
+      ``resources["cnn_respostas_dir"]`` (apagada por :class:`DiscardAnswers` ou ao sair);
+    - a marca ``skip-execution`` vinda da entrega é ignorada, e as células de teste rodam fora do histórico
+      (``In``) que o aluno poderia imprimir.
 
     Examples
     --------
@@ -559,17 +809,29 @@ class SandboxExecute(Execute):
         config=True
     )
     max_output_bytes = Integer(16 * MIB, help="Saída máxima de um notebook, em bytes.").tag(config=True)
+    config_file = Unicode(
+        "", help="Preenchido por nbgrader_sandbox.py: prova de que a configuração da caixa foi carregada."
+    ).tag(config=True)
+    replacement_factories = Dict(
+        value_trait=List(Unicode()),
+        help="Tarefa ('*' = todas) -> funções (nome com pontos) que devolvem {instalado: substituto}.",
+    ).tag(config=True)
+    require_intake = Bool(
+        True, help="Exige que a entrada (cnn_grader.intake) tenha examinado a entrega."
+    ).tag(config=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(**kwargs)
         self._reset_budget()
+        self._answers_dir = None
+        self._blocked = {}
 
     def _reset_budget(self):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._output_bytes = 0
         self._stop_reason = None
-        self._fingerprint = None
+        self._audited = False
 
     @default("timeout_func")
     def _timeout_func_default(self):
@@ -579,13 +841,73 @@ class SandboxExecute(Execute):
         remaining = max(1, int(self._deadline - time.monotonic()))
         return min(self.timeout, remaining) if self.timeout and self.timeout > 0 else remaining
 
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.answers_target = self._answers_dir
+        km.replace_files = {**km.replace_files, **self._blocked}
+        return km
+
+    def _blocked_files(self, resources):
+        """O que montar por cima no kernel desta tarefa: módulos proibidos e ``replacement_factories``."""
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        if not assignment:
+            return {}
+        from cnn_grader.items import blocked_files
+
+        folder = tempfile.mkdtemp(prefix="cnn-bloqueados-")
+        _ANSWER_DIRS.append(folder)
+        mapping = blocked_files(assignment, folder)
+        for name in [
+            *self.replacement_factories.get(assignment, []),
+            *self.replacement_factories.get("*", []),
+        ]:
+            mapping.update(import_item(name)())
+        return mapping
+
     def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        if not self.config_file:
+            raise InstructorSetupError(
+                "a configuração da caixa de areia (nbgrader_sandbox.py) não foi carregada: ponha o arquivo "
+                "nbgrader_sandbox.py do curso ao lado do nbgrader_config.py."
+            )
+        intake = resources.get("cnn_intake")
+        if self.require_intake and intake is None:
+            raise InstructorSetupError(
+                "a entrada das entregas (cnn_grader.intake) não rodou: use o nbgrader_config.py do curso."
+            )
         self._reset_budget()
-        return super().preprocess(nb, resources, km)
+        self._blocked = self._blocked_files(resources)
+        self._answers_dir = tempfile.mkdtemp(prefix="cnn-respostas-")
+        _ANSWER_DIRS.append(self._answers_dir)
+        resources["cnn_respostas_dir"] = self._answers_dir
+        if intake and intake.get("recusada"):
+            return self._refuse(nb, intake["recusada"]), resources
+        try:
+            return super().preprocess(nb, resources, km)
+        except InstructorSetupError:
+            raise
+        except Exception as error:
+            if self._audited:
+                raise
+            tail = self.km.log_tail().strip() if self.km is not None else ""
+            raise InstructorSetupError(
+                f"a caixa de areia não iniciou o kernel ({type(error).__name__}: {error}). Saída do kernel: "
+                f"{tail or '(vazia)'}"
+            ) from None
+
+    def _refuse(self, nb, reason):
+        message = f"a entrega foi recusada na entrada da correção: {reason}. Nada dela foi executado."
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [_error("EntregaRecusada", message)]
+        return nb
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        if not self._audited:
+            self._audit_environment()
         if self._stop_reason is None and time.monotonic() > self._deadline:
             self._stop(f"o notebook passou do tempo total de {self.notebook_timeout} s")
         if self._stop_reason is not None:
@@ -595,13 +917,9 @@ class SandboxExecute(Execute):
         if tags and self.skip_cells_with_tag in tags:
             cell.metadata.tags = [tag for tag in tags if tag != self.skip_cells_with_tag]
         try:
-            if self._fingerprint is None:
-                self._fingerprint = self._user_expression(_FINGERPRINT_SOURCE, _FINGERPRINT_CALL)
-                if "[[" not in str(self._fingerprint):
-                    self.log.error("Caixa de areia: a auditoria do IPython falhou: %s", self._fingerprint)
-            super().preprocess_cell(cell, resources, index)
-            if _is_test_cell(cell):
-                self._audit()
+            # As células de teste não entram no histórico (In, Out) que o código do aluno pode imprimir.
+            self._check_assign_resources(resources)
+            self.execute_cell(cell, index, store_history=not _is_test_cell(cell))
         except DeadKernelError:
             self._stop(self.km.death_description())
         except CellTimeoutError:
@@ -614,11 +932,31 @@ class SandboxExecute(Execute):
             cell.outputs.append(self._stop_error())
         return cell, resources
 
-    def _user_expression(self, code, expression):
-        """Roda ``code`` em silêncio e devolve o texto de ``expression`` (avaliada fora das células).
+    def _audit_environment(self):
+        """Antes de qualquer código do aluno: os módulos auditados importam e vêm do ambiente certo."""
+        names = [name for name in AUDITED_MODULES if name != "keras"]
+        origins = self._user_expression(_AUDIT_CODE, f"__import__('json').dumps(_cnn_origens({names!r}))")
+        self._audited = True
+        try:
+            origins = json.loads(ast.literal_eval(origins))
+        except (ValueError, SyntaxError, TypeError):
+            pass
+        if not isinstance(origins, dict):
+            raise InstructorSetupError(f"o kernel não respondeu à auditoria do ambiente: {origins!r}")
+        if not isolation_available():
+            return
+        layout = kernel_layout(self.km.kernel_python)
+        for name in names:
+            origin = str(origins.get(name))
+            expected = layout.package_dir(name)
+            if origin.startswith("erro") or expected is None or not origin.startswith(expected):
+                raise InstructorSetupError(
+                    f"no kernel, {name} não importa do ambiente somente leitura (esperado em {expected}; "
+                    f"obtido: {origin})."
+                )
 
-        Devolve ``None`` se o kernel não responder dentro de ``timeout``.
-        """
+    def _user_expression(self, code, expression):
+        """Roda ``code`` em silêncio e devolve o texto de ``expression`` (avaliada fora das células)."""
         msg_id = self.kc.execute(
             code, silent=True, store_history=False, user_expressions={"valor": expression}
         )
@@ -627,19 +965,6 @@ class SandboxExecute(Execute):
             return None
         result = reply["content"].get("user_expressions", {}).get("valor", {})
         return result.get("data", {}).get("text/plain", "erro: " + str(result.get("evalue")))
-
-    def _audit(self):
-        """Para a correção se o IPython, o ``cnn_lib`` ou o Keras mudaram desde o início do notebook."""
-        fingerprint = self._user_expression("", _FINGERPRINT_CALL)
-        if fingerprint is None:
-            self._stop("o kernel parou de responder (por exemplo, um laço que ignora a interrupção)")
-        elif fingerprint != self._fingerprint:
-            self._stop(
-                "o código da submissão alterou o IPython, a importação, as funções do cnn_lib ou os objetos "
-                "do Keras usados na correção (por exemplo, com transformadores de entrada, trocando "
-                "importlib.reload, cnn_lib.shapes.output_size ou keras.models.clone_model); os testes "
-                "deixaram de ser confiáveis"
-            )
 
     def _stop(self, reason):
         if self._stop_reason is not None:
@@ -653,12 +978,7 @@ class SandboxExecute(Execute):
 
     def _stop_error(self):
         message = f"a execução foi interrompida: {self._stop_reason}. As células seguintes não rodaram."
-        return new_output(
-            "error",
-            ename="ExecucaoInterrompida",
-            evalue=message,
-            traceback=[f"\x1b[0;31mExecucaoInterrompida\x1b[0m: {message}"],
-        )
+        return _error("ExecucaoInterrompida", message)
 
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
@@ -677,13 +997,36 @@ class SandboxExecute(Execute):
         return super().process_message(msg, cell, cell_index)
 
 
+def _error(ename, message):
+    traceback = [f"\x1b[0;31m{ename}\x1b[0m: {message}"]
+    return new_output("error", ename=ename, evalue=message, traceback=traceback)
+
+
+class DiscardAnswers(Preprocessor):
+    """Apaga a pasta temporária de ``resources["cnn_respostas_dir"]`` depois que o veredito a usou."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        path = resources.pop("cnn_respostas_dir", None)
+        if path:
+            shutil.rmtree(path, ignore_errors=True)
+        return nb, resources
+
+
 __all__ = [
     "GIB",
     "MIB",
+    "DiscardAnswers",
+    "InstructorSetupError",
+    "KernelLayout",
     "Limits",
     "SandboxExecute",
     "SandboxKernelManager",
+    "copy_answers",
     "isolation_available",
     "kernel_environment",
+    "kernel_layout",
     "sandbox_command",
+    "seccomp_filter",
 ]

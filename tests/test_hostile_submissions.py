@@ -1,30 +1,39 @@
-"""Submissões hostis ou quebradas corrigidas pelo ``nbgrader autograde`` de verdade, com a caixa de areia.
+"""Entregas hostis ou quebradas corrigidas pelo ``nbgrader autograde`` de verdade, com a caixa de areia.
 
-Uma turma do ex02 (o exercício sem TensorFlow), com um aluno honesto, um em branco e um aluno por
-ataque, é corrigida numa só chamada. Cada ataque ocupa a primeira célula de solução (as outras ficam com
-``pass``) ou mexe no próprio notebook. Espera-se que:
+Uma turma do ex02 (o exercício sem TensorFlow), com alunos honestos, um em branco e um aluno por ataque, é
+corrigida numa só chamada. Cada ataque ocupa a primeira célula de solução (as outras ficam com ``pass``), mexe
+no próprio notebook ou na pasta da entrega (links, arquivos especiais, módulos que sombreiam os do curso).
+Espera-se que:
 
-* nenhum ataque ganhe mais do que o notebook em branco;
+* nenhum ataque ganhe mais do que o notebook em branco (todos partem de respostas erradas);
 * a correção termine, com erro só para os notebooks que o nbgrader recusa (ilegíveis ou com metadados de nota
-  adulterados);
-* o aluno honesto tenha a mesma nota cheia de quando foi corrigido sozinho;
-* nada fora da pasta de cada submissão mude: soluções, versão do aluno, configuração, as outras entregas e um
-  arquivo fora do curso (comparados por hash), e nenhuma conexão chegue a um servidor na máquina.
+  adulterados); as entregas recusadas na entrada valem zero, com o motivo em português, e o original fica
+  intacto na quarentena;
+* os alunos honestos tenham a mesma nota cheia de quando foram corrigidos sozinhos;
+* nada mais mude: soluções, versão do aluno, configuração, gradebook (fora as notas), as outras entregas, um
+  arquivo fora do curso e o disco da máquina; nenhuma conexão chegue a um servidor na máquina;
+* nada de teste oculto, gabarito ou dado de colega apareça no retorno de ninguém.
 """
 
+import base64
 import hashlib
+import os
 import re
 import socket
 import subprocess
 import time
+import zlib
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader_utils import (
     BIN,
     autograde,
+    feedback_html,
     fill,
     generate,
+    generate_feedback,
     grade_id,
     make_course,
     nbgrader_env,
@@ -102,6 +111,67 @@ def fresh_library():
     return cnn_lib.shapes, cnn_lib.ops
 """
 
+# Troca grading.collect por uma versão que manda ao corretor, em nome da função errada, a do cnn_lib
+# (emprestar a referência), e um segundo registro "certo" para a entrada da camada densa.
+FORGED_ANSWERS = """
+from IPython.display import display
+from cnn_lib import grading as _g
+import cnn_lib.shapes
+_coleta = _g.collect
+def _emprestada(n, kernel_size, strides=1, padding="valid", dilation_rate=1):
+    return cnn_lib.shapes.output_size(n, kernel_size, strides=strides, padding=padding,
+                                      dilation_rate=dilation_rate)
+def _forja(item, resposta):
+    _coleta(item, _emprestada if "tamanho_saida" in item else resposta)
+    display({"application/vnd.cnn-curso.resposta+json": {"item": "ex02_dimensoes/entradas_densa",
+             "tipo": "valor", "valor": {"t": "int", "v": 128}}, "text/plain": "forjado"}, raw=True)
+_g.collect = _forja
+grading.collect = _forja
+"""
+
+# Responde ao corretor "ok" antes de cada célula rodar (o antigo pre_run_cell que mandava um execute_reply).
+FAKE_REPLY = """
+ip = get_ipython()
+def _responde(info):
+    k = ip.kernel
+    k.session.send(k.shell_stream, "execute_reply", {"status": "ok", "execution_count": 1,
+                   "user_expressions": {}, "payload": []}, parent=k.get_parent("shell"))
+ip.events.register("pre_run_cell", _responde)
+"""
+
+# Um aluno que quer levar o histórico do kernel (In) no retorno: depois de cada célula, imprime-o comprimido.
+HISTORY_LEAK = """
+import base64, zlib
+get_ipython().events.register("post_run_cell", lambda r: print("HIST:" + base64.b64encode(
+    zlib.compress("\\n".join(In).encode())).decode()))
+"""
+
+# Tenta encher o disco de quem corrige: bytes e arquivos na pasta de trabalho e no /tmp.
+FILL_DISK = """
+import os
+for pasta in (".", "/tmp"):
+    try:
+        with open(os.path.join(pasta, "grande.bin"), "wb") as arquivo:
+            for _ in range(600):
+                arquivo.write(b"0" * 2**20)
+    except OSError as erro:
+        print("parou:", erro)
+    try:
+        for i in range(200000):
+            open(os.path.join(pasta, f"f{i}"), "w").close()
+    except OSError as erro:
+        print("parou em", i, erro)
+"""
+
+# Saídas ativas: se o HTML não ficar inerte, o formgrader e o retorno rodariam estes scripts.
+ACTIVE_HTML = """
+from IPython.display import display, HTML, Javascript, Markdown, SVG
+display(HTML("<script>window.roubado = 1</script><img src=x onerror='window.roubado = 2'>"))
+display(Javascript("window.roubado = 3"))
+display(Markdown("<img src=y onerror='window.roubado = 4'>"))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>window.roubado = 5</script></svg>'))
+"""
+
 # Cada ataque: o código que o aluno põe na célula de tamanho_saida.
 ATTACKS = {
     "laco_infinito": "while True:\n    pass",
@@ -151,6 +221,17 @@ ATTACKS = {
     "referencia_trocada": WRONG_ANSWERS
     + "def saida_valid_3x3(H, W):\n    import sys\n"
     + "    sys.modules['cnn_lib.shapes'].output_size = lambda *a, **k: 0\n    return (0, 0)",
+    # O veredito agora é calculado fora do kernel: estes tentam forjar, dentro do processo, o que o kernel
+    # manda ao corretor.
+    "resposta_forjada": WRONG_ANSWERS + FORGED_ANSWERS,
+    "rastreio": WRONG_ANSWERS
+    + "import sys\ndef _troca(frame, evento, arg):\n"
+    + "    if evento == 'call' and frame.f_code.co_name == 'collect':\n"
+    + "        frame.f_locals.get('answer')\n    return _troca\nsys.settrace(_troca)",
+    "resposta_falsa_ok": WRONG_ANSWERS + FAKE_REPLY,
+    "historico": WRONG_ANSWERS + HISTORY_LEAK,
+    "disco": WRONG_ANSWERS + FILL_DISK,
+    "html_ativo": WRONG_ANSWERS + ACTIVE_HTML,
 }
 
 
@@ -211,6 +292,73 @@ TEST_CELL_TRICKS = {
 REJECTED = {"ipynb_corrompido", "ipynb_vazio", "meta_grade_id", "meta_sem_nota", "meta_solucao"}
 
 
+MIB = 2**20
+
+
+def intake_attacks(course, release, outside):
+    """Entregas com respostas erradas e uma pasta hostil; devolve os alunos que a entrada deve recusar."""
+    wrong = hostile(release, WRONG_ANSWERS)
+
+    def folder(student):
+        return submit(course, ASSIGNMENT, student, wrong).parent
+
+    (folder("link_solucao") / f"{ASSIGNMENT}.ipynb").unlink()
+    (course / "submitted" / "link_solucao" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").symlink_to(
+        course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    )
+    (folder("link_gradebook") / "notas.db").symlink_to(course / "gradebook.db")
+    (folder("link_dev_zero") / "dados.bin").symlink_to("/dev/zero")
+    os.link(outside, folder("link_fisico") / "dados.txt")
+    os.mkfifo(folder("fifo") / "dados.txt")
+    with socket.socket(socket.AF_UNIX) as unix:
+        unix.bind(str(folder("socket") / "dados.sock"))
+    (folder("nome_controle") / "dados\x1b[2J.txt").write_text("x")
+    (folder("nome_pontos") / "..dados").mkdir()
+    (folder("arquivo_grande") / "dados.npy").write_bytes(b"0" * (17 * MIB))
+    (course / "submitted" / "pasta_link").mkdir()
+    (course / "submitted" / "pasta_link" / ASSIGNMENT).symlink_to(
+        course / "submitted" / "honesto" / ASSIGNMENT
+    )
+    refused = {
+        "link_solucao",
+        "link_gradebook",
+        "link_dev_zero",
+        "link_fisico",
+        "fifo",
+        "socket",
+        "nome_controle",
+        "nome_pontos",
+        "arquivo_grande",
+        "pasta_link",
+    }
+    # Sombreamento: módulos que o kernel importaria da pasta de trabalho. A entrada os deixa de fora.
+    shadow = folder("sombra")
+    (shadow / "cnn_lib").mkdir()
+    (shadow / "cnn_lib" / "__init__.py").write_text("import os\nos._exit(0)\n")
+    for name in ("ipykernel_launcher.py", "numpy.py", "sitecustomize.py", "IPython.py"):
+        (shadow / name).write_text("import os\nos._exit(0)\n")
+    (shadow / "atalho.pth").write_text("import os; os._exit(0)\n")
+    return refused
+
+
+def entries(folder):
+    """Cada caminho sob ``folder`` (sem seguir links) com o seu tipo e, se é arquivo, o hash do conteúdo."""
+    if Path(folder).is_symlink():
+        return {".": "link:" + os.readlink(folder)}
+    found = {}
+    for dirname, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirname, name)
+            relative = str(path.relative_to(folder))
+            if path.is_symlink():
+                found[relative] = "link:" + os.readlink(path)
+            elif path.is_file():
+                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                found[relative] = oct(os.lstat(path).st_mode)
+    return found
+
+
 def tree_hash(paths):
     """Hash de cada arquivo sob ``paths`` (e da existência de cada caminho)."""
     digest = {}
@@ -223,11 +371,17 @@ def tree_hash(paths):
 
 
 def run_autograde(course):
-    """``nbgrader autograde`` de todas as entregas; devolve o processo (sem exigir código de saída 0)."""
+    """``nbgrader autograde`` de todas as entregas; devolve o processo (sem exigir código de saída 0).
+
+    As áreas temporárias da caixa de areia ficam numa pasta só deste curso (``TMPDIR``), para conferir depois
+    que nada sobrou.
+    """
+    scratch = course.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
     return subprocess.run(
         [str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--force", *LIMITS],
         cwd=course,
-        env=nbgrader_env(),
+        env=dict(nbgrader_env(), TMPDIR=str(scratch)),
         capture_output=True,
         text=True,
         timeout=900,
@@ -244,6 +398,11 @@ def graded_class(tmp_path_factory):
     answers = solution_sources(source_notebook(ASSIGNMENT))
     submit(course, ASSIGNMENT, "honesto", fill(release, answers))
     submit(course, ASSIGNMENT, "branco", read(release))
+    extra = submit(course, ASSIGNMENT, "honesto_com_sobras", fill(release, answers)).parent
+    (extra / ".ipynb_checkpoints").mkdir()
+    (extra / ".ipynb_checkpoints" / f"{ASSIGNMENT}-checkpoint.ipynb").write_text("{}")
+    (extra / "rascunho.py").write_text("print('rascunho')")
+    originals = {"honesto_com_sobras": entries(extra)}
     first = run_autograde(course)
     assert first.returncode == 0, first.stderr
     alone = scores(course, ASSIGNMENT)
@@ -263,6 +422,7 @@ def graded_class(tmp_path_factory):
         submit(course, ASSIGNMENT, student, hostile(release, code))
     for student, trick in TEST_CELL_TRICKS.items():
         submit(course, ASSIGNMENT, student, tamper_tests(hostile(release, WRONG_ANSWERS), trick))
+    refused = intake_attacks(course, release, outside)
     deleted = hostile(release, WRONG_ANSWERS)
     deleted.cells = [cell for cell in deleted.cells if not (grade_id(cell) or "").startswith("testes")]
     submit(course, ASSIGNMENT, "celulas_apagadas", deleted)
@@ -272,8 +432,12 @@ def graded_class(tmp_path_factory):
     protected = [
         course / name for name in ("solutions", "exercises", "nbgrader_config.py", "nbgrader_sandbox.py")
     ]
-    protected += [course / "submitted", outside]
+    moved = refused | {"sombra", "honesto_com_sobras"}
+    protected += [path for path in (course / "submitted").iterdir() if path.name not in moved]
+    protected += [outside, course / "submitted" / "honesto_com_sobras" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"]
     before = tree_hash(protected)
+    for student in refused | {"sombra"}:
+        originals[student] = entries(course / "submitted" / student / ASSIGNMENT)
     start = time.perf_counter()
     result = run_autograde(course)
     elapsed = time.perf_counter() - start
@@ -282,7 +446,10 @@ def graded_class(tmp_path_factory):
     except BlockingIOError:
         intruder = None
     listener.close()
+    generate_feedback(course, ASSIGNMENT)
     return {
+        "refused": refused,
+        "originals": originals,
         "course": course,
         "alone": alone,
         "scores": scores(course, ASSIGNMENT),
@@ -295,14 +462,15 @@ def graded_class(tmp_path_factory):
 
 
 def hostile_students(graded_class):
-    return sorted(set(graded_class["scores"]) - {"honesto", "branco"})
+    return sorted(set(graded_class["scores"]) - {"honesto", "honesto_com_sobras", "branco"})
 
 
 def test_no_attack_beats_a_blank_notebook(graded_class):
     blank = graded_class["scores"]["branco"].total
     assert blank == 0
     results = {student: graded_class["scores"][student].total for student in hostile_students(graded_class)}
-    assert len(results) == len(ATTACKS) + len(TEST_CELL_TRICKS) + 6
+    expected = len(ATTACKS) + len(TEST_CELL_TRICKS) + len(graded_class["refused"]) + 1 + 6
+    assert len(results) == expected
     assert {student: total for student, total in results.items() if total > blank} == {}
 
 
@@ -319,10 +487,83 @@ def test_grading_finishes_and_only_unreadable_notebooks_fail(graded_class):
     assert graded_class["elapsed"] < 600
 
 
-def test_honest_student_keeps_full_marks(graded_class):
-    alone, now = graded_class["alone"]["honesto"], graded_class["scores"]["honesto"]
+@pytest.mark.parametrize("student", ["honesto", "honesto_com_sobras"])
+def test_honest_students_keep_full_marks(graded_class, student):
+    alone, now = graded_class["alone"][student], graded_class["scores"][student]
     assert alone.total == now.total == 9
     assert alone.cells == now.cells
+
+
+def test_refused_hand_ins_say_why_in_portuguese_and_stay_in_quarantine(graded_class):
+    course = graded_class["course"]
+    for student in graded_class["refused"]:
+        nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        assert nb.cells[0].cell_type == "markdown" and "Entrega recusada" in nb.cells[0].source, student
+        assert "EntregaRecusada" in {out.ename for cell in nb.cells for out in cell.get("outputs", [])}
+        page = feedback_html(course, ASSIGNMENT, student)
+        assert "Entrega recusada" in page and "SQLite" not in page
+        (kept,) = (course / "quarentena" / student).iterdir()
+        assert kept.name.startswith(ASSIGNMENT)
+    solution = course / "quarentena" / "link_solucao"
+    (kept,) = solution.iterdir()
+    link = kept / f"{ASSIGNMENT}.ipynb"
+    assert link.is_symlink() and link.resolve() == course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+
+def test_quarantine_keeps_every_original_byte(graded_class):
+    course = graded_class["course"]
+    for student, before in graded_class["originals"].items():
+        (kept,) = (course / "quarentena" / student).iterdir()
+        after = entries(kept)
+        assert after and all(before[path] == digest for path, digest in after.items()), student
+        if student in graded_class["refused"]:
+            assert after == before, student
+
+
+def test_shadowing_modules_never_reach_the_kernel(graded_class):
+    course = graded_class["course"]
+    workdir = course / "autograded" / "sombra" / ASSIGNMENT
+    assert not (workdir / "cnn_lib").exists() and not (workdir / "ipykernel_launcher.py").exists()
+    (kept,) = (course / "quarentena" / "sombra").iterdir()
+    assert (kept / "cnn_lib" / "__init__.py").exists() and (kept / "atalho.pth").exists()
+    messages = error_messages(workdir / f"{ASSIGNMENT}.ipynb")
+    assert not any("ExecucaoInterrompida" in message for message in messages)  # o kernel não morreu
+
+
+def test_disk_filling_stops_at_the_sandbox_limits(graded_class):
+    nb = nbformat.read(
+        graded_class["course"] / "autograded" / "disco" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+    )
+    text = "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", []))
+    assert text.count("No space left on device") >= 2 or text.count("File too large") >= 1, text[-2000:]
+    scratch = graded_class["course"].parent / "tmp"
+    assert not list(scratch.glob("cnn-sandbox-*"))
+    assert str(scratch) not in Path("/proc/mounts").read_text()
+
+
+def test_feedback_carries_no_hidden_test_no_key_and_no_classmate(graded_class):
+    course = graded_class["course"]
+    regions = [
+        region
+        for cell in read(source_notebook(ASSIGNMENT)).cells
+        for region in re.findall(r"BEGIN SOLUTION(.*?)END SOLUTION", cell.source, re.S)
+    ]
+    lines = [line.strip() for region in regions for line in region.splitlines()]
+    solution_lines = [line for line in lines if len(line) > 25]
+    assert solution_lines
+    for student in graded_class["scores"]:
+        path = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        if not path.exists():
+            continue
+        page = path.read_text(encoding="utf-8")
+        leaked = [page] + [
+            zlib.decompress(base64.b64decode(blob)).decode()
+            for blob in re.findall(r"HIST:([A-Za-z0-9+/=]+)", page)
+        ]
+        for text in leaked:
+            assert "BEGIN HIDDEN TESTS" not in text and "SQLite format" not in text, student
+            if student not in ("honesto", "honesto_com_sobras"):
+                assert not any(line in text for line in solution_lines), student
 
 
 def test_nothing_outside_the_submissions_changed(graded_class):
@@ -335,10 +576,6 @@ def test_stopped_cells_explain_why_in_portuguese(graded_class):
     expected = {
         "os_exit": "terminou com o código 0",
         "mata_kernel": "SIGKILL",
-        "transformador": "alterou o IPython",
-        "reload_trocado": "alterou o IPython",
-        "caminho_trocado": "a importação",
-        "referencia_trocada": "as funções do cnn_lib",
         "saida_sem_fim": "não concluiu a célula",
         "laco_surdo": "não concluiu a célula",
     }
@@ -427,17 +664,19 @@ def ex05_class(tmp_path_factory):
     return {"course": course, "scores": scores(course, "ex05_pratica")}
 
 
+def max_score(course, assignment):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return gradebook.find_assignment(assignment).max_score
+
+
 def test_tensorflow_fits_in_the_sandbox(ex05_class):
-    """Importar o TensorFlow e treinar cabem nos limites, e a auditoria não acusa o aluno honesto."""
-    assert ex05_class["scores"]["honesto"].total == 6
+    """Importar o TensorFlow e treinar cabem nos limites da caixa de areia: o honesto tira a nota cheia."""
+    course = ex05_class["course"]
+    assert ex05_class["scores"]["honesto"].total == max_score(course, "ex05_pratica") > 0
 
 
 @pytest.mark.parametrize("student", ["modelo_falso", "construtor_falso", "keras_trocado"])
 def test_fake_model_object_earns_nothing_in_ex05(ex05_class, student):
     assert ex05_class["scores"][student].total == 0
-
-
-def test_swapping_keras_stops_the_grading(ex05_class):
-    path = ex05_class["course"] / "autograded" / "keras_trocado" / "ex05_pratica" / "ex05_pratica.ipynb"
-    messages = error_messages(path)
-    assert any("objetos do Keras" in message for message in messages), messages[-3:]
