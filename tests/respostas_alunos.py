@@ -432,6 +432,7 @@ EX02_MISCONCEPTIONS = [
         {"entradas_densa": "entradas_densa = 12 * 12 * 32"},
     ),
     ("testes_entradas_densa", "canais esquecidos", {"entradas_densa": "entradas_densa = 2 * 2"}),
+    ("testes_entradas_densa", "lado do mapa no lugar do achatado", {"entradas_densa": "entradas_densa = 2"}),
     ("testes_entradas_densa", "canais da camada errada", {"entradas_densa": "entradas_densa = 2 * 2 * 16"}),
     (
         "testes_entradas_densa",

@@ -41,6 +41,8 @@ from nbgrader_utils import (
 from respostas_alunos import ALTERNATIVES, MISCONCEPTIONS
 from test_grading_items import is_test_cell, points, simulate
 
+from cnn_grader import records
+
 ASSIGNMENTS = ("ex01_convolucao", "ex02_dimensoes", "ex03_pooling_regularizacao")
 TOTALS = {"ex01_convolucao": 7, "ex02_dimensoes": 9, "ex03_pooling_regularizacao": 11}
 STUB = '# SEU CÓDIGO AQUI\nraise NotImplementedError("apague esta linha e escreva sua resposta")'
@@ -345,6 +347,10 @@ def test_honest_students_get_every_point_and_blank_none(graded):
     assert len(honest) >= 4
     assert {name: result[name].total for name in honest} == dict.fromkeys(honest, total)
     assert result["branco"].total == 0
+    rows = records.read(graded.course, graded.assignment)  # os registros da turma para o relatório
+    assert set(rows) == set(graded.students)
+    assert sum(row["pontos"] for row in rows["gabarito"]) == total
+    assert {row["misconception"] for row in rows["branco"]} <= {"resposta em branco", "resposta ausente"}
 
 
 @pytest.mark.slow

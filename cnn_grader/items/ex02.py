@@ -246,11 +246,15 @@ def resposta_stride(payloads, context):
     )
 
 
-def _dense_inputs(layers, channels: int = 32) -> int:
+def _side(layers) -> int:
     side = 28
     for k, s, p in layers:
         side = output_size(side, k, s, p)
-    return side * side * channels
+    return side
+
+
+def _dense_inputs(layers, channels: int = 32) -> int:
+    return _side(layers) ** 2 * channels
 
 
 LAYERS = [(3, 1, "valid"), (2, 2, "valid"), (3, 1, "same"), (2, 2, "valid"), (3, 2, "valid")]
@@ -268,6 +272,12 @@ DENSE_MISCONCEPTIONS = (
         "pooling ignorado ao dimensionar a densa",
         "é o valor de quem ignora as camadas de pooling; elas também reduzem a altura e a largura",
         wrong=lambda: _dense_inputs([layer for layer in LAYERS if layer[0] != 2]),
+    ),
+    Misconception(
+        "lado do mapa no lugar do achatado",
+        "é o lado do mapa de características; a densa recebe o mapa inteiro achatado: altura × largura "
+        "× canais",
+        test=lambda args, actual, expected: actual == _side(LAYERS),
     ),
     Misconception(
         "canais esquecidos",
