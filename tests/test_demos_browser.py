@@ -128,7 +128,7 @@ def test_data_state_equals_cnn_lib(browser, site):
                 assert_same_state(state, expected, f"{url_path} {name} {controls}")
                 if "error" not in expected:
                     assert controls == python.values, (controls, python.values)
-            checked[f"{url_path} {name}"] = len(combinations)
+            checked[f"{url_path} #{index} {name}"] = len(combinations)
         assert problems == {"externas": [], "console": [], "falhas": []}, f"{url_path}: {problems}"
         page.close()
     print("combinações comparadas:", json.dumps(checked, ensure_ascii=False, indent=1))
