@@ -6,6 +6,10 @@ como uma saída JSON do tipo ``application/vnd.cnn-curso.resposta+json``. Na cor
 (``cnn_grader``, que nunca roda no kernel do aluno) lê esses dados, recalcula as referências com o ``cnn_lib``
 confiável, compara e escreve o veredito. Nada do que o kernel imprime ou responde vira acerto sozinho.
 
+Na correção, números reais conferem quando ``|aluno − certo| <= 1e-5·escala + 1e-4·|certo|`` (``escala`` = o
+maior valor absoluto da resposta certa, no mínimo 1): ``float32``, ``float64`` e inteiros servem igualmente;
+tamanhos e contagens têm de ser inteiros exatos (a regra completa está em ``cnn_grader.checks``).
+
 As funções ``check_*`` servem aos testes **visíveis**: conferem o formato da resposta (tipo, shape, número de
 elementos), levantam ``AssertionError`` com uma mensagem em português quando algo não confere e, quando tudo
 confere, imprimem uma confirmação curta.
