@@ -153,6 +153,8 @@ def show(value, limit: int = 12) -> str:
 
     Examples
     --------
+    >>> show(np.array([0.5, 2]))
+    'array 2 [0,5; 2,0]'
     >>> show((13, 13)), show(2.5), show(None)
     ('(13, 13)', '2,5', 'None (a função não devolveu nada: falta o return?)')
     """
@@ -171,8 +173,9 @@ def show(value, limit: int = 12) -> str:
         head = f"array {_shape(value.shape)}"
         if value.size > limit or value.ndim > 2 or value.ndim == 0:
             return f"{head} (dtype {value.dtype})"
-        rows = np.atleast_2d(value).tolist()
-        body = "; ".join("[" + "; ".join(_number(v) for v in row) + "]" for row in rows)
+        if value.ndim == 1:
+            return f"{head} [{'; '.join(_number(v) for v in value.tolist())}]"
+        body = "; ".join("[" + "; ".join(_number(v) for v in row) + "]" for row in value.tolist())
         return f"{head} [{body}]"
     return _kind_words(value)
 
