@@ -250,13 +250,13 @@ def compile_summary(config: dict) -> dict | None:
     return {"loss": loss, "from_logits": from_logits}
 
 
-def training_flags(config: dict) -> list[str]:
-    """Nomes das camadas chamadas com ``training=True`` fixo no grafo salvo (ativas também na inferência)."""
+def training_flags(config: dict) -> list[list[str]]:
+    """``[nome, classe]`` das camadas com ``training=True`` fixo no grafo salvo (ativas na inferência)."""
     active = []
     for layer in (config.get("config") or {}).get("layers") or []:
         for node in layer.get("inbound_nodes") or []:
             if isinstance(node, dict) and (node.get("kwargs") or {}).get("training") is True:
-                active.append(str(layer.get("name")))
+                active.append([str(layer.get("name")), str(layer.get("class_name"))])
     return active
 
 

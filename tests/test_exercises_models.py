@@ -491,6 +491,17 @@ def prever_classes(modelo, x):
     # Um modelo que decorou o x_test (um vizinho mais próximo exato, feito com camadas padrão): acerta todo o
     # x_test e chuta o resto. Na correção antiga (acurácia no x_test) ganharia os 3 pontos.
     "decorou_x_test": {
+        # E uma normalização em lote presa no modo de treino (estatísticas do lote também na inferência).
+        "construir_modelo": """
+def construir_modelo():
+    entrada = keras.Input(shape=(8, 8, 1))
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(entrada)
+    x = layers.BatchNormalization()(x, training=True)
+    saida = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
+    modelo = keras.Model(entrada, saida)
+    modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return modelo
+""",
         "treino": """
 planos = x_test.reshape(len(x_test), -1)
 planos = planos / np.linalg.norm(planos, axis=1, keepdims=True)
@@ -521,6 +532,12 @@ ESPERADOS_EX05 = [
     ("erros_3", "testes_treino", "modelo sem treino", "a de um chute"),
     ("erros_3", "testes_prever_classes", "usou argmin", "argmin"),
     ("erros_3", "testes_resposta_sobreajuste", "achou que aumentar a rede resolve o sobreajuste", "decora"),
+    (
+        "decorou_x_test",
+        "testes_construir_modelo",
+        "BatchNormalization no modo de treino na inferência",
+        "estatísticas do lote",
+    ),
 ]
 
 
@@ -615,6 +632,21 @@ def test_ex04_retorno_sem_gabarito(turma_ex04):
     # As contagens certas da LeNet-5 (que o aluno copiaria) nunca aparecem para quem errou.
     expected = ["48120", "48\u00a0120", "2416", "2\u00a0416", "10164", "10\u00a0164"]
     _check_no_leak(turma_ex04, EX04, [*ERROS_EX04, "branco"], expected)
+
+
+@pytest.mark.slow
+def test_ex04_relatorio_da_turma_conta_os_erros_cometidos(turma_ex04):
+    from collections import Counter
+
+    from cnn_grader import report
+
+    page, table = report.build(turma_ex04["course"], EX04)
+    summary = report.class_summary(report.load_class(turma_ex04["course"], EX04))
+    expected = Counter((label, cell) for _, cell, label, _ in ESPERADOS_EX04)
+    assert {(label, cell): count for label, cell, count in summary["erros"]} == dict(expected)
+    assert summary["alunos"] == len(ALTERNATIVAS_EX04) + len(ERROS_EX04) + 2
+    assert sorted(summary["notas"])[-1] == summary["maximo"] == 12
+    assert "Erros mais frequentes" in page.read_text(encoding="utf-8") and table.exists()
 
 
 @pytest.mark.slow

@@ -29,16 +29,25 @@ def _shape_problem(facts: dict, who: str) -> str | None:
 
 
 def _inference_problem(facts: dict, who: str) -> Verdict | None:
-    """Zero quando o modelo não é determinístico na inferência (dropout ou ruído com training=True fixo)."""
-    if facts.get("training_fixo") or not facts.get("deterministico", True):
-        names = ", ".join(facts.get("training_fixo", [])) or "alguma camada aleatória"
+    """Zero quando o modelo age na inferência como no treino (``training=True`` fixo, ou aleatório)."""
+    fixed = facts.get("training_fixo", [])
+    if not fixed and facts.get("deterministico", True):
+        return None
+    classes = {kind for _, kind in fixed}
+    if fixed and classes <= {"BatchNormalization"}:
         return Verdict(
             0.0,
-            f"{who}: {names} continua ativa na inferência (duas previsões da mesma imagem deram resultados "
-            "diferentes). O dropout só deve agir no treino: não chame a camada com training=True.",
-            "dropout ativo na inferência",
+            f"{who}: {', '.join(name for name, _ in fixed)} é chamada com training=True e usa, na "
+            "inferência, as estatísticas do lote em vez das médias móveis: não passe training=True à camada.",
+            "BatchNormalization no modo de treino na inferência",
         )
-    return None
+    names = ", ".join(name for name, _ in fixed) or "alguma camada aleatória"
+    return Verdict(
+        0.0,
+        f"{who}: {names} continua ativa na inferência (duas previsões da mesma imagem podem dar resultados "
+        "diferentes). O dropout só deve agir no treino: não chame a camada com training=True.",
+        "dropout ativo na inferência",
+    )
 
 
 @register(ASSIGNMENT, "testes_construir_modelo")
