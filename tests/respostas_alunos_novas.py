@@ -356,7 +356,8 @@ from cnn_lib import shapes
 
 def campo_receptivo(camadas):
     return shapes.receptive_field(camadas)
-"""
+""",
+            "campo_pilha": "campo_pilha = 48",  # escrita à mão: não depende da função emprestada
         },
     ),
     (
