@@ -156,8 +156,14 @@ def digits_replacement(folder=None) -> dict[str, str]:
     dict
         ``{arquivo de dígitos do scikit-learn: cópia sem as imagens reservadas}``.
     """
-    folder = folder or Path(tempfile.gettempdir()) / f"cnn_grader-{os.getuid()}"
-    return {str(sklearn_digits_file()): str(write_public_digits(folder))}
+    folder = Path(folder or Path(tempfile.gettempdir()) / f"cnn_grader-{os.getuid()}")
+    written = _WRITTEN.get(folder)
+    if written is None or not written.exists():  # uma vez por processo do corretor (e pasta)
+        written = _WRITTEN[folder] = write_public_digits(folder)
+    return {str(sklearn_digits_file()): str(written)}
+
+
+_WRITTEN: dict[Path, Path] = {}
 
 
 # --------------------------------------------------------------------------------------------------------
