@@ -180,6 +180,32 @@ def conv_backward(dout, x, kernel):
         {"gradiente_numerico": _NUMERICAL_ONE_HOT.format(formula="(f(x + e) - f(x)) / h")},
     ),
     (
+        "testes_conv_backward",
+        "dx sem o preenchimento “cheio”",
+        {
+            "conv_backward": _BACKWARD_FULL.replace("cheio = np.pad", "cheio = dout  # np.pad").format(
+                girado="kernel[::-1, ::-1]", dkernel="_correlacao(x, dout)"
+            )
+        },
+    ),
+    (
+        "testes_gradiente_numerico",
+        "x não restaurado",
+        {
+            "gradiente_numerico": """
+def gradiente_numerico(f, x, h=1e-5):
+    g = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        fa = f(x)
+        x[i] -= 2 * h
+        fb = f(x)
+        g[i] = (fa - fb) / (2 * h)
+    return g
+"""
+        },
+    ),
+    (
         "testes_gradiente_numerico",
         "divisão por h em vez de 2h",
         {"gradiente_numerico": _NUMERICAL_ONE_HOT.format(formula="(f(x + e) - f(x - e)) / h")},

@@ -3,10 +3,10 @@
 As referências saem do ``cnn_lib`` confiável: ``ops.conv2d_backward`` para ``dx`` e ``dkernel``, e os
 gradientes analíticos das perdas dos casos de ``gradiente_numerico`` (a de convolução, também por
 ``ops.conv2d_backward``). Erros conhecidos procurados: kernel não girado no ``dx`` (correlação “cheia” em
-vez de convolução), ``dkernel`` com a entrada e o gradiente trocados (sai girado 180°), ``=`` em vez de ``+=``
-(só a última parcela fica), ``dx`` e ``dkernel`` trocados na tupla, diferenças para a frente em vez de
-centrais, divisão por ``h`` em vez de ``2h`` e, na questão, o gradiente do pooling máximo espalhado
-pela janela.
+vez de convolução), ``dx`` sem o preenchimento “cheio”, ``dkernel`` com a entrada e o gradiente trocados (sai
+girado 180°), ``=`` em vez de ``+=`` (só a última parcela fica), ``dx`` e ``dkernel`` trocados na tupla,
+diferenças para a frente em vez de centrais, divisão por ``h`` em vez de ``2h``, ``x`` não restaurado e, na
+questão, o gradiente do pooling máximo espalhado pela janela.
 
 Examples
 --------
@@ -26,6 +26,7 @@ from cnn_grader.checks import (
 )
 from cnn_grader.items import REGISTRY, Verdict, register
 from cnn_lib import ops
+from cnn_lib.grading import Raised
 
 TASK = "ex06_retropropagacao"
 PARTS = ("dx", "dkernel")
@@ -85,6 +86,15 @@ def _other_part(part: int):
     return lambda args, actual, expected: _matches(actual, _reference(*args)[1 - part])
 
 
+def _valid_only(args, actual, expected) -> bool:
+    """O dx tem a forma da correlação “valid” de ∂L/∂Y com o kernel (faltou cercar ∂L/∂Y de zeros)."""
+    dout, _, kernel = args
+    shape = tuple(int(n) for n in np.subtract(np.shape(dout), np.shape(kernel)) + 1)
+    if min(shape) <= 0:  # ∂L/∂Y menor que o kernel: a correlação “valid” nem existe, e a conta falha
+        return isinstance(actual, Raised) or (isinstance(actual, np.ndarray) and actual.size == 0)
+    return isinstance(actual, np.ndarray) and actual.shape == shape
+
+
 SWAPPED_TUPLE = (
     "dx e dkernel trocados na tupla",
     "sua tupla parece estar na ordem (dkernel, dx); a função deve devolver (dx, dkernel)",
@@ -106,6 +116,13 @@ MISCONCEPTIONS = {
         ),
         Misconception(*OVERWRITE, test=_overwrite_test(0)),
         Misconception(*SWAPPED_TUPLE, test=_other_part(0)),
+        Misconception(
+            "dx sem o preenchimento “cheio”",
+            "seu dx tem a forma da correlação “valid” de ∂L/∂Y com o kernel, menor que x: para que todo "
+            "pixel receba a sua soma, cerque ∂L/∂Y com k − 1 zeros de cada lado (a convolução cheia); dx tem "
+            "a forma de x",
+            test=_valid_only,
+        ),
     ),
     1: (
         Misconception(
@@ -217,6 +234,18 @@ def _forward_differences(loss, x, h):
     return gradient
 
 
+def _not_restored(loss, x, h):
+    """Diferenças centrais que não devolvem cada elemento ao valor original (ele fica em x − h)."""
+    x = np.array(x, dtype=float)
+    gradient = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        x[index] += h
+        plus = loss(x)
+        x[index] -= 2 * h
+        gradient[index] = (plus - loss(x)) / (2 * h)
+    return gradient
+
+
 NUMERICAL_MISCONCEPTIONS = (
     Misconception(
         "diferenças para a frente em vez de centrais",
@@ -229,6 +258,12 @@ NUMERICAL_MISCONCEPTIONS = (
         "seu resultado é o dobro do gradiente: nas diferenças centrais, x + h e x − h estão a 2h de "
         "distância, e a diferença se divide por 2h",
         wrong=lambda loss, x, h: 2 * _analytic_gradient(loss, x, h),
+    ),
+    Misconception(
+        "x não restaurado",
+        "seu resultado deixa cada elemento já conferido em x − h: as derivadas seguintes são calculadas num "
+        "ponto deslocado; depois de avaliar f(x + h) e f(x − h), devolva o elemento ao valor original",
+        wrong=_not_restored,
     ),
 )
 
