@@ -35,6 +35,7 @@ from nbgrader.converters import Autograde, NbGraderException
 from traitlets import Dict, Integer, List, Unicode
 from traitlets.config import Configurable
 
+from cnn_grader.parallel import gradebook_lock_scope, serialize_gradebook
 from cnn_grader.sandbox import MIB, InstructorSetupError
 
 QUARANTINE = "quarentena"
@@ -225,7 +226,8 @@ class IntakeAutograde(Autograde):
 
     def start(self):
         try:
-            super().start()
+            with gradebook_lock_scope():
+                super().start()
         except InstructorSetupError as error:
             self.log.critical("%s", error)
             raise NbGraderException(str(error)) from None
@@ -262,11 +264,10 @@ def _not_regular(path):
 def install():
     """Troca o ``Autograde`` do ``nbgrader autograde`` (e do formgrader) por :class:`IntakeAutograde`.
 
-    Também serializa o acesso ao gradebook entre processos (:func:`cnn_grader.parallel.serialize_gradebook`).
+    Também serializa o acesso ao gradebook entre processos durante a correção
+    (:func:`cnn_grader.parallel.serialize_gradebook`).
     """
     from nbgrader.apps import autogradeapp
-
-    from cnn_grader.parallel import serialize_gradebook
 
     autogradeapp.Autograde = IntakeAutograde
     serialize_gradebook()

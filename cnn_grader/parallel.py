@@ -8,7 +8,8 @@ continua na sua própria caixa de areia.
 O gradebook é um SQLite: dois processos que escrevem nele ao mesmo tempo podem esbarrar em "database is
 locked". :func:`serialize_gradebook` (ligado pelo ``nbgrader_config.py`` em todo processo do nbgrader do
 curso) faz cada ``Gradebook`` do nbgrader segurar um ``flock`` exclusivo num arquivo ao lado do banco
-(``gradebook.db.lock``) do momento em que é aberto até ser fechado; no mesmo processo, a trava é reentrante.
+(``gradebook.db.lock``) do momento em que é aberto até ser fechado, durante a correção
+(:func:`gradebook_lock_scope`, em volta do ``autograde``); no mesmo processo, a trava é reentrante.
 Cada uso do gradebook no ``autograde`` é curto (não inclui a execução do notebook), então a espera é pequena.
 
 Examples
@@ -18,6 +19,7 @@ Examples
 """
 
 import argparse
+import contextlib
 import fcntl
 import os
 import shutil
@@ -30,6 +32,21 @@ from pathlib import Path
 
 _LOCK = threading.RLock()
 _STATE = {"depth": 0, "file": None}
+_SCOPE = threading.local()
+
+
+@contextlib.contextmanager
+def gradebook_lock_scope():
+    """Dentro deste bloco (e nesta thread), cada ``Gradebook`` aberto segura a trava do banco.
+
+    Fora dele nada muda: o formgrader, que guarda um ``Gradebook`` aberto o tempo todo, não prende a trava.
+    """
+    previous = getattr(_SCOPE, "active", False)
+    _SCOPE.active = True
+    try:
+        yield
+    finally:
+        _SCOPE.active = previous
 
 
 def _sqlite_path(db_url):
@@ -60,7 +77,7 @@ def _release():
 
 
 def serialize_gradebook():
-    """Faz todo ``nbgrader.api.Gradebook`` deste processo segurar a trava do banco enquanto está aberto."""
+    """Faz o ``Gradebook`` do nbgrader segurar a trava do banco enquanto aberto (veja o módulo)."""
     from nbgrader import api
 
     gradebook = api.Gradebook
@@ -69,7 +86,7 @@ def serialize_gradebook():
     original_init, original_close = gradebook.__init__, gradebook.close
 
     def __init__(self, db_url, *args, **kwargs):
-        self._cnn_locked = _acquire(db_url)
+        self._cnn_locked = getattr(_SCOPE, "active", False) and _acquire(db_url)
         try:
             original_init(self, db_url, *args, **kwargs)
         except BaseException:
@@ -156,4 +173,4 @@ def main(argv=None):
     return autograde(Path(args.curso).resolve(), args.tarefa, jobs=args.jobs, extra=extra)
 
 
-__all__ = ["autograde", "main", "serialize_gradebook", "split", "submitted_students"]
+__all__ = ["autograde", "gradebook_lock_scope", "main", "serialize_gradebook", "split", "submitted_students"]

@@ -9,6 +9,10 @@ registra qualquer script que rode, qualquer diálogo e qualquer pedido de rede.
 """
 
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 from functools import partial
 from pathlib import Path
 
@@ -17,12 +21,14 @@ import pytest
 from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 from nbgrader_utils import (
+    BIN,
     autograde,
     feedback_html,
     fill,
     generate,
     generate_feedback,
     make_course,
+    nbgrader_env,
     scores,
     solution_sources,
     source_notebook,
@@ -115,8 +121,8 @@ def test_inert_html_keeps_only_safe_outputs_and_text():
 # --- no navegador
 
 
-def _only_files(requests, route):
-    if route.request.url.startswith("file:"):
+def _only_files(requests, route, allowed=("file:",)):
+    if route.request.url.startswith(allowed):
         route.continue_()
     else:
         requests.append(route.request.url)
@@ -128,8 +134,11 @@ def _record_dialog(dialogs, dialog):
     dialog.dismiss()
 
 
-def browse(paths):
-    """Abre cada página no Chromium sem rede; devolve, por página, o que rodou, os diálogos e os pedidos."""
+def browse(paths, allowed=("file:",)):
+    """Abre cada página no Chromium sem rede; devolve, por página, o que rodou, os diálogos e os pedidos.
+
+    ``paths`` são arquivos ou endereços; só pedidos que começam por ``allowed`` saem do navegador.
+    """
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium ausente (make system)")
@@ -140,14 +149,14 @@ def browse(paths):
         for path in paths:
             page = browser.new_page()
             requests, dialogs = [], []
-            page.route("**/*", partial(_only_files, requests))
+            page.route("**/*", partial(_only_files, requests, allowed=allowed))
             page.on("dialog", partial(_record_dialog, dialogs))
-            page.goto(Path(path).as_uri(), wait_until="load")
-            page.wait_for_timeout(500)
+            page.goto(path if str(path).startswith("http") else Path(path).as_uri(), wait_until="load")
+            page.wait_for_timeout(1500)
             for link in page.query_selector_all("a[href]"):
                 href = link.get_attribute("href") or ""
                 assert not href.strip().lower().startswith("javascript"), href
-            ran = page.evaluate("window.__xss || []")
+            ran = [mark for frame in page.frames for mark in frame.evaluate("window.__xss || []")]
             text = page.inner_text("body")
             found[str(path)] = {"ran": ran, "dialogs": dialogs, "requests": requests, "text": text}
             page.close()
@@ -212,3 +221,41 @@ def test_html_pages_of_the_whole_class_are_inert_in_chromium_too(graded_html, tm
     (seen,) = honest.values()
     assert "tamanho_saida" in seen["text"] and seen["ran"] == []
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_no_student_script_runs_in_the_real_formgrader(graded_html, tmp_path):
+    """O formgrader de verdade (jupyter server com a extensão do nbgrader) mostrando a entrega hostil."""
+    from nbgrader.api import Gradebook
+
+    course, port, token = graded_html["course"], _free_port(), "teste-formgrader"
+    env = dict(nbgrader_env(), HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    command = [str(BIN / "jupyter"), "server", "--allow-root", "--ip=127.0.0.1", f"--port={port}"]
+    command += [f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"]
+    with open(tmp_path / "servidor.log", "wb") as log:
+        server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "servidor.log").read_text()[-2000:]
+                time.sleep(1)
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "hostil").id
+        url = f"{base}/formgrader/submissions/{submission}/?token={token}"
+        (seen,) = browse([url], allowed=(base,)).values()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "tamanho_saida" in seen["text"], seen["text"][:500]
+    assert seen["ran"] == [] and seen["dialogs"] == [], seen

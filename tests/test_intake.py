@@ -212,3 +212,32 @@ def test_concurrent_grading_keeps_the_gradebook_whole(course_template, tmp_path)
     assert all(total == 0 for student, total in totals.items() if student.startswith("branco"))
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_gradebook_lock_is_held_only_while_grading(tmp_path, monkeypatch):
+    """Durante a correção, um Gradebook aberto prende a trava; fora dela (o formgrader), não."""
+    import fcntl
+
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # o gradebook novo roda o alembic
+
+    from nbgrader.api import Gradebook
+
+    from cnn_grader.parallel import gradebook_lock_scope, serialize_gradebook
+
+    serialize_gradebook()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+
+    def locked_elsewhere():
+        with open(tmp_path / "gradebook.db.lock", "a") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    with Gradebook(url):
+        assert not locked_elsewhere()
+    with gradebook_lock_scope(), Gradebook(url), Gradebook(url):
+        assert locked_elsewhere()
+    assert not locked_elsewhere()
