@@ -598,8 +598,8 @@ const CSS = `
 .cnn-demo input[type="range"] { width: 100%; min-width: 10rem; height: 1.8rem; margin: 0; accent-color: #1f77b4; cursor: pointer; }
 .cnn-demo output { font-variant-numeric: tabular-nums; font-weight: 400; margin-left: 0.3rem; }
 .cnn-demo .cnn-options { display: flex; flex-wrap: wrap; gap: 0.25rem; }
-.cnn-demo .cnn-options label { font-weight: 400; border: 1px solid #8a8a8a; border-radius: 1rem; padding: 0.2rem 0.6rem; cursor: pointer; min-height: 1.6rem; display: inline-flex; align-items: center; }
-.cnn-demo .cnn-options input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+.cnn-demo .cnn-options label { position: relative; font-weight: 400; border: 1px solid #8a8a8a; border-radius: 1rem; padding: 0.2rem 0.6rem; cursor: pointer; min-height: 1.6rem; display: inline-flex; align-items: center; }
+.cnn-demo .cnn-options input { position: absolute; inset: 0; width: 100%; height: 100%; margin: 0; opacity: 0; cursor: pointer; }
 .cnn-demo .cnn-options label:has(input:checked) { background: #1f77b4; border-color: #1f77b4; color: #fff; }
 .cnn-demo .cnn-options label:has(input:focus-visible), .cnn-demo input[type="range"]:focus-visible { outline: 3px solid #ff7f0e; outline-offset: 2px; }
 .cnn-demo .cnn-figure { contain: layout paint; display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: flex-start; margin: 0.6rem 0; }
