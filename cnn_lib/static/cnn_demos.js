@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT (licença do curso; sem dependências de terceiros)
 // Demonstrações interativas do curso de CNNs: o mesmo módulo desenha no JupyterLab (anywidget) e no livro
 // em HTML (sem kernel). Os cálculos pequenos (correlação cruzada, tamanhos, pooling, ativação) são feitos
 // aqui, em JavaScript, com as mesmas regras de cnn_lib.ops e cnn_lib.shapes; os testes do navegador comparam
