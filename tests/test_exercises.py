@@ -228,20 +228,6 @@ def _class(assignment: str) -> dict[str, dict | None]:
     return students
 
 
-def _block_library_modules(course, assignment: str) -> None:
-    """Os módulos que a tarefa pede para não usar, escondidos do kernel (aqui há um curso por tarefa)."""
-    if "blocked_files" in (ROOT / "cnn_grader" / "sandbox.py").read_text(encoding="utf-8"):
-        return  # a caixa de areia do repositório já os esconde, tarefa a tarefa
-    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-        config.write(
-            "\n# Testes: os módulos bloqueados desta tarefa (cnn_grader.items.blocked_files).\n"
-            "from cnn_grader.items import blocked_files as _blocked_files\n\n"
-            f"c.SandboxKernelManager.replace_files = _blocked_files({assignment!r}, "
-            f"{str(course / 'bloqueados')!r})\n"
-        )
-    (course / "bloqueados").mkdir()
-
-
 class Graded:
     """Uma tarefa corrigida: o curso, as respostas de cada aluno e o tempo do autograde."""
 
@@ -265,7 +251,6 @@ class Graded:
 def graded(request, tmp_path_factory):
     assignment = request.param
     course = make_course(tmp_path_factory.mktemp("nbgrader"), [assignment])
-    _block_library_modules(course, assignment)
     release = generate(course, assignment)
     students = _class(assignment)
     for student, answers in students.items():
