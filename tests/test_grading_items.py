@@ -293,7 +293,7 @@ def test_blocked_module_error_costs_the_item():
         {"ex01_convolucao/correlacao2d_loops": data}, Context("ex01_convolucao", "aluno")
     )
     assert verdict.misconception == "função emprestada da biblioteca"
-    assert set(BLOCKED) == set(ASSIGNMENTS)
+    assert set(ASSIGNMENTS) <= set(BLOCKED)
 
 
 def test_collector_refuses_huge_answers():

@@ -107,6 +107,8 @@ BLOCKED: dict[str, tuple[str, ...]] = {
     "ex01_convolucao": (*_library_modules(), "tensorflow", "keras", "scipy"),
     "ex02_dimensoes": (*_library_modules(), "tensorflow", "keras"),
     "ex03_pooling_regularizacao": (*_library_modules(), "tensorflow", "keras", "scipy"),
+    "ex06_retropropagacao": (*_library_modules(), "tensorflow", "keras", "scipy"),
+    "ex07_alem_do_basico": (*_library_modules(), "tensorflow", "keras"),
 }
 _NAMED_STUBS = ("cnn_lib.ops", "cnn_lib.shapes")  # o cnn_lib/__init__.py importa nomes deles
 
