@@ -160,20 +160,9 @@ def stub_source(module: str) -> str:
         for name, value in vars(trusted).items()
         if not name.startswith("_") and getattr(value, "__module__", None) == module
     )
-    body = [
-        "",
-        "",
-        "def _bloqueada(nome):",
-        "    def substituta(*args, **kwargs):",
-        f"        raise {BLOCKED_ERROR}(_MENSAGEM)",
-        "",
-        "    substituta.__name__ = nome",
-        "    return substituta",
-        "",
-        "",
-        *(f"{name} = _bloqueada({name!r})" for name in names),
-    ]
-    return head + "\n".join(body) + "\n"
+    # Uma função com o nome verdadeiro para cada nome público: a coleta anota a chamada pelo nome do código.
+    body = [f"\n\ndef {name}(*args, **kwargs):\n    raise {BLOCKED_ERROR}(_MENSAGEM)\n" for name in names]
+    return head + "".join(body)
 
 
 def blocked_files(assignment: str, folder) -> dict[str, str]:
