@@ -430,3 +430,12 @@ def test_macs_equal_the_tensorflow_profiler():
     flops = _tf_conv_flops(model)
     assert flops > 0
     assert flops == 2 * summary(model).macs
+
+
+def test_augmentation_layers_count_no_parameters():
+    """As camadas de aumento de dados não têm pesos: o resumo conta o mesmo que o Keras."""
+    model = models.small_cnn(augmentation=models.augmentation())
+    result = summary(model)
+    assert result.total == model.count_params()
+    augmentation_rows = [row for row in result.rows if row.type.startswith("Random")]
+    assert augmentation_rows and all(row.params == 0 for row in augmentation_rows)
