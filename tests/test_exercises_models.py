@@ -35,13 +35,6 @@ from cnn_grader import keras_judge, records
 EX04 = "ex04_parametros_arquiteturas"
 EX05 = "ex05_pratica"
 
-# Até o nbgrader_sandbox.py do curso trazer esta linha (pedida ao ajudante da caixa de areia), o curso dos
-# testes a acrescenta: o kernel da correção lê os dígitos com os reservados zerados.
-DIGITS_LINE = (
-    "\nfrom cnn_grader.keras_judge import digits_replacement\n"
-    "c.SandboxKernelManager.replace_files = digits_replacement()\n"
-)
-
 # --------------------------------------------------------------------------------------------------------
 # ex04: as entregas
 # --------------------------------------------------------------------------------------------------------
@@ -548,9 +541,6 @@ ESPERADOS_EX05 = [
 
 def _grade_class(root: Path, assignment: str, handins: dict) -> dict:
     course = make_course(root, [assignment])
-    sandbox = course / "nbgrader_sandbox.py"
-    if "digits_replacement" not in sandbox.read_text(encoding="utf-8"):
-        sandbox.write_text(sandbox.read_text(encoding="utf-8") + DIGITS_LINE, encoding="utf-8")
     release = generate(course, assignment)
     solution = solution_sources(source_notebook(assignment))
     submit(course, assignment, "gabarito", fill(release, solution))
@@ -707,6 +697,11 @@ def test_arquivo_de_digitos_sem_os_reservados_da_a_mesma_separacao(tmp_path):
     assert (
         f"data.load_digits(test_size={keras_judge.HOLDOUT_SIZE}, seed={keras_judge.HOLDOUT_SEED})" in source
     )
+
+
+def test_configuracao_do_curso_esconde_os_digitos_reservados_no_ex05():
+    text = (Path(__file__).resolve().parents[1] / "nbgrader_sandbox.py").read_text(encoding="utf-8")
+    assert "cnn_grader.keras_judge.digits_replacement" in text and '"ex05_pratica": _DIGITOS' in text
 
 
 def _keras_file(tmp_path: Path, config: dict) -> Path:

@@ -340,6 +340,15 @@ def _same_int(value, expected: int) -> bool:
 
 MODELOS = {"lenet5.keras": "lenet5", "bloco_residual.keras": "bloco_residual"}
 
+# As formas dos pesos (núcleo e viés) das camadas da LeNet-5 da tabela, na ordem.
+LENET_SHAPES = [
+    [[5, 5, 1, 6], [6]],
+    [[5, 5, 6, 16], [16]],
+    [[_flat_size(2), 120], [120]],
+    [[120, 84], [84]],
+    [[84, 10], [10]],
+]
+
 _ATIVACOES = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoide", "linear": "nenhuma (linear)"}
 
 
@@ -398,7 +407,7 @@ def conferir_lenet5(payloads, context):
         return refused_verdict(problem, "construir_lenet5()")
     if facts["entrada"] != [32, 32, 1] or facts["saida"] != [10]:
         return Verdict(0.0, "construir_lenet5() deve receber imagens 32×32×1 e devolver 10 probabilidades.")
-    if "variantes" not in facts or (not facts["variantes"] and facts["parametros"] != 61706):
+    if facts["formas_pesos"] != LENET_SHAPES:
         message, name = _lenet_structure_message(facts)
         return Verdict(0.0, f"construir_lenet5(): {message}", name)
     if not facts["variantes"]:
