@@ -14,7 +14,7 @@ BOOK = ROOT / "book"
 CHAPTERS = sorted(
     path
     for path in BOOK.glob("[01][0-9]*-*.md")
-    if re.match(r"(0[1-9]|10)b?-", path.name)  # os capítulos 01–10 (e 04b), donos deste teste
+    if re.match(r"(0[1-9]|1[0-3])b?-", path.name)  # os capítulos 01–13 (e 04b)
 )
 INDEX_PAGES = {"09-visualizacao-interativa.md"}  # o índice das demonstrações não é um capítulo com exercícios
 WORDLIST = Path(__file__).with_name("palavras-aceitas.txt")
