@@ -2,7 +2,7 @@
 de um modelo treinado.
 
 Cada demonstração é uma função que devolve um widget (``anywidget``) que recalcula e desenha no próprio
-navegador: no JupyterLab, no Notebook 7, no JupyterHub e também no livro em HTML, sem kernel Python. O
+navegador: no JupyterLab, no Notebook 7, no JupyterHub e também no livro em HTML, sem o kernel do Jupyter. O
 componente é um só, o módulo JavaScript ``cnn_lib/static/cnn_demos.js``; no livro, a saída ``text/html`` traz
 os dados iniciais e a página carrega o mesmo módulo (servido em ``_static``). O widget expõe:
 

@@ -103,8 +103,8 @@ def test_page_loads_offline_in_portuguese(browser_page, url_path):
         assert image.evaluate("i => i.complete && i.naturalWidth > 0"), f"imagem quebrada em {url_path}"
         assert (image.get_attribute("alt") or "").strip(), f"imagem sem texto alternativo em {url_path}"
 
-    if page.query_selector("script[type='application/vnd.jupyter.widget-view+json']"):
-        page.wait_for_selector(".jupyter-widgets", timeout=15000)
+    if page.query_selector("[data-demo]"):  # as demonstrações montam na própria página, sem kernel
+        page.wait_for_selector("[data-demo][data-state]", timeout=15000)
 
 
 def test_search_finds_portuguese_word(browser_page):
