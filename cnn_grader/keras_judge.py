@@ -271,6 +271,19 @@ def training_flags(config: dict) -> list[list[str]]:
 # --------------------------------------------------------------------------------------------------------
 
 
+def _hidden_roots() -> list[str]:
+    """O ambiente Python e os pacotes do curso que os tmpfs de ``/tmp`` e ``/dev/shm`` esconderiam.
+
+    Um clone do curso ou um ambiente dentro de ``/tmp`` (comum num CI) precisa continuar visível ao juiz; só
+    as pastas dos pacotes entram, não o clone inteiro (soluções e gradebook continuam fora).
+    """
+    import cnn_lib
+
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(__file__).parent, Path(cnn_lib.__file__).parent}
+    resolved = sorted({root.resolve() for root in roots})
+    return [str(root) for root in resolved if root.is_relative_to("/tmp") or root.is_relative_to("/dev/shm")]
+
+
 def _sandbox_prefix(folder: Path) -> list[str]:
     """bubblewrap (sem rede, / somente leitura, /tmp vazio, as respostas em /tmp/respostas) e prlimit."""
     bwrap = shutil.which("bwrap")
@@ -286,6 +299,7 @@ def _sandbox_prefix(folder: Path) -> list[str]:
         "--proc", "/proc",
         "--tmpfs", "/tmp",
         "--tmpfs", "/dev/shm",
+        *(argument for root in _hidden_roots() for argument in ("--ro-bind", root, root)),
         "--ro-bind", str(folder), "/tmp/respostas",
         "--unshare-all",
         "--die-with-parent",
