@@ -16,7 +16,8 @@ que roda no processo do ``nbgrader`` e não executa código do aluno:
    (:mod:`cnn_grader.records`) para o relatório da turma.
 
 Uma célula de nota sem conferência registrada é um erro do **instrutor**: a correção daquela entrega para com
-:class:`InstructorError`, e o ``nbgrader autograde`` termina com código diferente de zero.
+:class:`InstructorError`, e o ``nbgrader autograde`` para a turma toda com código diferente de zero; uma
+conferência que falha por outro motivo também para (é um erro de quem corrige, não do aluno).
 
 Examples
 --------
@@ -44,6 +45,7 @@ from traitlets import Bool, Integer
 
 from cnn_grader import records
 from cnn_grader.items import BLOCKED_ERROR, Context, Verdict, load
+from cnn_grader.sandbox import InstructorSetupError
 from cnn_lib.formatting import format_decimal
 from cnn_lib.grading import MAX_BYTES, MIME
 
@@ -55,8 +57,8 @@ _MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Recur
 _KINDS = ("funcao", "valor", "modelo")
 
 
-class InstructorError(RuntimeError):
-    """Um problema na configuração do curso (não na entrega do aluno)."""
+class InstructorError(InstructorSetupError):
+    """Um problema na configuração do curso (não na entrega do aluno): a correção inteira para."""
 
 
 def _is_test_cell(cell) -> bool:
@@ -247,7 +249,7 @@ class Verdicts(NbGraderPreprocessor):
                 "a resposta registrada está malformada: a correção não a aceita.",
                 "resposta registrada inválida",
             )
-        except Exception:
+        except Exception as error:
             self.log.error(
                 "erro da correção (não do aluno) em %s/%s, aluno %s:\n%s",
                 context.assignment,
@@ -255,4 +257,7 @@ class Verdicts(NbGraderPreprocessor):
                 context.student,
                 traceback.format_exc(),
             )
-            raise
+            raise InstructorError(
+                f"a conferência de {context.assignment}/{context.grade_id} falhou ao julgar a entrega de "
+                f"{context.student}: {error}"
+            ) from error
