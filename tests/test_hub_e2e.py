@@ -183,7 +183,11 @@ def validar(pagina):
 
 def abrir_lista_de_tarefas(pagina):
     pagina.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    pagina.locator(".lm-Menu-itemLabel", has_text="Lista de tarefas").click()
+    menu = pagina.locator(".lm-Menu-content")
+    menu.get_by_text("Lista de tarefas").wait_for()
+    # O aluno não vê as ferramentas do professor.
+    assert not re.search(r"Formgrader|Create assignment|Lista de cursos", menu.inner_text())
+    menu.get_by_text("Lista de tarefas").click()
     painel = pagina.locator("#nbgrader-assignment-list")
     painel.get_by_text("Tarefas baixadas").wait_for()
     return painel
