@@ -124,6 +124,13 @@ def test_chapters_render_and_survive_save_in_jupyterlab(release):
 
     async def open_run_save(relative):
         model = await manager.get(relative, type="notebook", content=True)
+        # Ao abrir, o JupyterLab regrava o kernel nos metadados (visto no hub: nome, nome exibido, linguagem).
+        model["content"]["metadata"].pop("kernelspec", None)
+        model["content"]["metadata"]["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
         for cell in model["content"]["cells"]:
             if cell["cell_type"] == "code":
                 cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "saída\n"}]

@@ -57,6 +57,8 @@ DROPDOWN = re.compile(
     r"^([ \t]*):::+\{dropdown\}[ \t]*([^\n]*)\n" + _OPTIONS + _CLOSE.format(fence=":::+"), _FLAGS
 )
 ROLE = re.compile(r"\{(glue:text|glue|cite|cite:p|cite:t|ref|numref|doc|term)\}`([^`]+)`")
+# O kernel como o JupyterLab o grava ao abrir o capítulo (mesma ordem): com outro, salvar mudaria o cabeçalho.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 DEFAULT_TITLES = {"note": "Nota", "tip": "Dica", "warning": "Atenção", "important": "Importante"}
 
 
@@ -102,6 +104,7 @@ def notebook_markdown(text):
 def chapter_for_notebook(source):
     """Um capítulo em Markdown MyST, já no formato que o jupytext grava: abrir e salvar no Lab não o muda."""
     notebook = jupytext.reads(source, fmt="md:myst")
+    notebook.metadata["kernelspec"] = KERNELSPEC
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = notebook_markdown(cell.source)
