@@ -63,6 +63,11 @@ def problems_of_name(name):
     return []
 
 
+# Arquivos que o próprio nbgrader põe em cada entrega: a hora da entrega e o segredo que nomeia o retorno
+# (``release_feedback``/``fetch_feedback`` precisam dele). São pequenos e passam pelas mesmas conferências.
+NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt"})
+
+
 @dataclass
 class Inspection:
     """O que :func:`inspect` achou numa entrega: motivos de recusa e arquivos não declarados."""
@@ -114,7 +119,7 @@ class Intake(Configurable):
                 limit = self.max_notebook_size if relative in notebooks else self.max_file_size
                 if info.st_size > limit:
                     result.problems.append(f"{relative}: maior que {limit // MIB} MiB")
-                elif relative not in notebooks and relative != "timestamp.txt" and relative not in declared:
+                elif relative not in {*notebooks, *NBGRADER_FILES, *declared}:
                     result.undeclared.append(relative)
         return result
 

@@ -64,6 +64,8 @@ def test_inspect_refuses_what_cannot_be_trusted_without_following_links(tmp_path
     (folder / "ex.ipynb").write_text("{}")
     (folder / "dados.csv").write_text("1,2")
     (folder / "sobra.py").write_text("x = 1")
+    (folder / "timestamp.txt").write_text("2026-11-23 12:00:00")
+    (folder / "submission_secret.txt").write_text("segredo")  # o release_feedback precisa dele
     (folder / "atalho").symlink_to("/dev/zero")
     os.link(folder / "dados.csv", tmp_path / "outro_nome")
     os.mkfifo(folder / "cano")
