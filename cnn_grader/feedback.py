@@ -34,17 +34,26 @@ TRANSLATIONS = (
 )
 
 
+_SCORE = re.compile(r"Nota: (\d+(?:\.\d+)?) / (\d+(?:\.\d+)?)")
+
+
+def _points(text: str) -> str:
+    """Pontos com vírgula decimal e sem zeros à direita: ``"3.50"`` vira ``"3,5"``; ``"9.0"``, ``"9"``."""
+    value = round(float(text), 2)
+    return f"{value:g}".replace(".", ",") if value != int(value) else str(int(value))
+
+
 def translate(page: str) -> str:
-    """Troca as frases em inglês do modelo de retorno do nbgrader pelas traduções.
+    """Troca as frases em inglês do modelo de retorno do nbgrader pelas traduções, com notas no formato pt-BR.
 
     Examples
     --------
-    >>> translate('<li><a href="#q1">Test cell</a> (Score: 1.0 / 2.0)</li>')
-    '<li><a href="#q1">Célula de teste</a> (Nota: 1.0 / 2.0)</li>'
+    >>> translate('<li><a href="#q1">Test cell</a> (Score: 1.5 / 2.0)</li>')
+    '<li><a href="#q1">Célula de teste</a> (Nota: 1,5 / 2)</li>'
     """
     for english, portuguese in TRANSLATIONS:
         page = page.replace(english, portuguese)
-    return page
+    return _SCORE.sub(lambda match: f"Nota: {_points(match[1])} / {_points(match[2])}", page)
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
