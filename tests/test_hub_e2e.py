@@ -282,6 +282,18 @@ def test_turma_completa_no_hub(hub, navegador):
     assert "Sucesso" in resultado, resultado
     entregar(aluna)
 
+    # Aluna: um capítulo do clone abre como notebook, com as caixas desenhadas; salvar não deixa mudança local
+    # (o próximo link do nbgitpuller atualiza sem conflito).
+    aluna.goto(f"{h.url}/user/{ALUNA}/lab/tree/{cnn_hub.REPO_ALUNO}/book/05-pooling.md")
+    capitulo = aluna.locator(".jp-NotebookPanel", has=aluna.locator("blockquote"))
+    capitulo.locator("details").first.wait_for(state="attached")
+    assert ":::{" not in capitulo.inner_text()
+    capitulo.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    aluna.keyboard.press("Control+s")
+    aluna.wait_for_timeout(1500)
+    clone = home_aluna / cnn_hub.REPO_ALUNO
+    assert como(h, ALUNA, f"git -C {clone} status --porcelain -- book").stdout == ""
+
     # Aluno: uma resposta errada; vê as mensagens em português, a validação falha, entrega assim mesmo.
     aluno = abrir_exercicio(navegador, hub, ALUNO)
     escrever(aluno, i_mapa, "mapa_borda = np.zeros((2, 2))")
