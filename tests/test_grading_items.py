@@ -289,7 +289,7 @@ def test_blocked_module_error_costs_the_item():
     namespace = {}
     exec(stub_source("cnn_lib.ops"), namespace)
     data = payload("ex01_convolucao/correlacao2d_loops", namespace["conv2d"])
-    verdict = REGISTRY[("ex01_convolucao", "testes_loops_gerais")](
+    verdict = load()[("ex01_convolucao", "testes_loops_gerais")](
         {"ex01_convolucao/correlacao2d_loops": data}, Context("ex01_convolucao", "aluno")
     )
     assert verdict.misconception == "função emprestada da biblioteca"
