@@ -90,6 +90,12 @@ def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+def is_test_cell(cell) -> bool:
+    """Célula de nota automática (código com ``grade`` e sem ``solution``)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
 def solution_sources(path: Path) -> dict[str, str]:
     """O conteúdo das células de solução (código e texto), sem as linhas ``### BEGIN/END SOLUTION``.
 
@@ -187,3 +193,52 @@ def validate(course: Path, notebooks: list[Path]) -> dict[Path, str]:
         path, _, report = section.partition("'")
         reports[Path(path).resolve()] = report
     return reports
+
+
+class Graded:
+    """Uma tarefa corrigida: o curso, as respostas de cada aluno e o tempo do autograde."""
+
+    def __init__(self, course, assignment, students, seconds):
+        self.course, self.assignment, self.students, self.seconds = course, assignment, students, seconds
+
+    def notebook(self, student):
+        return read(self.course / "autograded" / student / self.assignment / f"{self.assignment}.ipynb")
+
+    def verdict_texts(self, student) -> dict[str, str]:
+        """O texto que o veredito deixou em cada célula de nota automática do notebook corrigido."""
+        texts = {}
+        for cell in self.notebook(student).cells:
+            if is_test_cell(cell):
+                parts = [o.get("text", "") + o.get("evalue", "") for o in cell.outputs]
+                texts[grade_id(cell)] = "\n".join(parts)
+        return texts
+
+
+def grade_class(root: Path, assignment: str, students: dict) -> Graded:
+    """Gera a tarefa num curso novo em ``root``, entrega a turma, corrige (uma chamada) e gera o retorno.
+
+    ``students``: as respostas de cada aluno por grade_id (``None``: o notebook recebido, sem mudanças).
+    """
+    course = make_course(root, [assignment])
+    release = generate(course, assignment)
+    for student, answers in students.items():
+        nb = read(release) if answers is None else fill(release, answers)
+        submit(course, assignment, student, nb)
+    seconds = autograde(course, assignment)
+    start = time.perf_counter()
+    generate_feedback(course, assignment)
+    print(
+        f"\n{assignment}: autograde de {len(students)} entregas em {seconds:.0f} s; "
+        f"generate_feedback em {time.perf_counter() - start:.0f} s"
+    )
+    return Graded(course, assignment, students, seconds)
+
+
+def assert_release_matches_committed(course: Path, assignment: str) -> None:
+    """A versão do aluno gerada agora pelo nbgrader é a mesma que está em ``exercises/``."""
+    generated = read(course / "exercises" / assignment / f"{assignment}.ipynb")
+    committed = read(REPO / "exercises" / assignment / f"{assignment}.ipynb")
+    assert generated.metadata == committed.metadata
+    assert [(c.cell_type, c.get("id"), c.source, c.metadata) for c in generated.cells] == [
+        (c.cell_type, c.get("id"), c.source, c.metadata) for c in committed.cells
+    ]

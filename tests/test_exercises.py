@@ -19,27 +19,25 @@ As conferências de ex04–ex05 têm os seus testes em ``test_exercises_models.p
 
 import html
 import re
-import time
 
 import pytest
 from nbgrader_utils import REPO as ROOT
 from nbgrader_utils import (
-    autograde,
+    assert_release_matches_committed,
     feedback_html,
-    fill,
     generate,
-    generate_feedback,
+    grade_class,
     grade_id,
+    is_test_cell,
     make_course,
     read,
     scores,
     solution_sources,
     source_notebook,
-    submit,
     validate,
 )
 from respostas_alunos import ALTERNATIVES, MISCONCEPTIONS
-from test_grading_items import is_test_cell, points, simulate
+from test_grading_items import points, simulate
 
 from cnn_grader import records
 
@@ -228,42 +226,10 @@ def _class(assignment: str) -> dict[str, dict | None]:
     return students
 
 
-class Graded:
-    """Uma tarefa corrigida: o curso, as respostas de cada aluno e o tempo do autograde."""
-
-    def __init__(self, course, assignment, students, seconds):
-        self.course, self.assignment, self.students, self.seconds = course, assignment, students, seconds
-
-    def notebook(self, student):
-        return read(self.course / "autograded" / student / self.assignment / f"{self.assignment}.ipynb")
-
-    def verdict_texts(self, student) -> dict[str, str]:
-        """O texto que o veredito deixou em cada célula de nota automática do notebook corrigido."""
-        texts = {}
-        for cell in self.notebook(student).cells:
-            if is_test_cell(cell):
-                parts = [o.get("text", "") + o.get("evalue", "") for o in cell.outputs]
-                texts[grade_id(cell)] = "\n".join(parts)
-        return texts
-
-
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     assignment = request.param
-    course = make_course(tmp_path_factory.mktemp("nbgrader"), [assignment])
-    release = generate(course, assignment)
-    students = _class(assignment)
-    for student, answers in students.items():
-        nb = read(release) if answers is None else fill(release, answers)
-        submit(course, assignment, student, nb)
-    seconds = autograde(course, assignment)
-    start = time.perf_counter()
-    generate_feedback(course, assignment)
-    print(
-        f"\n{assignment}: autograde de {len(students)} entregas em {seconds:.0f} s; "
-        f"generate_feedback em {time.perf_counter() - start:.0f} s"
-    )
-    return Graded(course, assignment, students, seconds)
+    return grade_class(tmp_path_factory.mktemp("nbgrader"), assignment, _class(assignment))
 
 
 def _secret_solution_lines(assignment: str) -> list[str]:
@@ -315,13 +281,7 @@ def test_grade_ids_are_unique_and_points_add_up(assignment):
 
 @pytest.mark.slow
 def test_exercises_match_generate_assignment(graded):
-    assignment = graded.assignment
-    generated = read(graded.course / "exercises" / assignment / f"{assignment}.ipynb")
-    committed = read(ROOT / "exercises" / assignment / f"{assignment}.ipynb")
-    assert generated.metadata == committed.metadata
-    assert [(c.cell_type, c.get("id"), c.source, c.metadata) for c in generated.cells] == [
-        (c.cell_type, c.get("id"), c.source, c.metadata) for c in committed.cells
-    ]
+    assert_release_matches_committed(graded.course, graded.assignment)
 
 
 @pytest.mark.slow

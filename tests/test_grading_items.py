@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 import pytest
-from nbgrader_utils import grade_id, read, solution_sources, source_notebook
+from nbgrader_utils import grade_id, is_test_cell, read, solution_sources, source_notebook
 from respostas_alunos import ALTERNATIVES, MISCONCEPTIONS
 
 from cnn_grader import checks
@@ -31,11 +31,6 @@ def hidden_collects(cell) -> list[tuple[str, str]]:
         cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].strip().split("\n")
     )
     return [COLLECT.match(line).groups() for line in lines]
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
 
 def payload(item: str, answer) -> dict:
