@@ -10,22 +10,11 @@ só fala com o servidor local, o jeito de pôr valores nos controles pela págin
 import base64
 import json
 import math
-import shutil
 
 import numpy as np
 
 from cnn_lib import shapes, widgets
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PYTHON_DEMOS = {
     "conv_explorer": widgets.conv_explorer,
     "stride_padding_explorer": widgets.stride_padding_explorer,

@@ -242,3 +242,22 @@ def assert_release_matches_committed(course: Path, assignment: str) -> None:
     assert [(c.cell_type, c.get("id"), c.source, c.metadata) for c in generated.cells] == [
         (c.cell_type, c.get("id"), c.source, c.metadata) for c in committed.cells
     ]
+
+
+def misconception_students(misconceptions) -> list[dict]:
+    """Os erros conhecidos ``(célula, nome, respostas)`` agrupados em alunos simulados.
+
+    No máximo um erro por célula de teste e nenhuma célula de solução repetida num mesmo aluno; cada aluno é
+    ``{"cells": {célula: nome do erro}, "answers": {grade_id: código}}``.
+    """
+    students = []
+    for cell, name, answers in misconceptions:
+        for student in students:
+            if cell not in student["cells"] and not set(answers) & set(student["answers"]):
+                break
+        else:
+            student = {"cells": {}, "answers": {}}
+            students.append(student)
+        student["cells"][cell] = name
+        student["answers"].update(answers)
+    return students

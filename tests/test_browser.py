@@ -2,23 +2,12 @@
 
 import os
 import re
-import shutil
 
 import pytest
-from book_utils import serve, toc_files
+from book_utils import CHROMIUM, CHROMIUM_ARGS, serve, toc_files
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Frases de interface que os temas deixam em inglês quando não traduzidas.
 ENGLISH_UI = [
     "Skip to main content",
@@ -51,7 +40,7 @@ def browser_page(built_book):
     from playwright.sync_api import sync_playwright
 
     with serve(built_book) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         log = {"externas": [], "falhas": []}
 

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from book_utils import serve, toc_files
+from book_utils import CHROMIUM, CHROMIUM_ARGS, serve, toc_files
 from demo_pages import (
-    ARGS,
-    CHROMIUM,
     PYTHON_DEMOS,
     all_controls,
     assert_same_state,
@@ -58,7 +56,7 @@ def browser(site):
     from playwright.sync_api import sync_playwright
 
     with serve(site[0]) as base, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield base, chromium
         chromium.close()
 

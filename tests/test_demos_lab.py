@@ -18,7 +18,8 @@ import urllib.request
 
 import nbformat
 import pytest
-from demo_pages import ARGS, CHROMIUM, PYTHON_DEMOS, assert_same_state, only_local, python_state
+from book_utils import CHROMIUM, CHROMIUM_ARGS
+from demo_pages import PYTHON_DEMOS, assert_same_state, only_local, python_state
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +79,7 @@ def test_demos_work_in_jupyterlab(lab):
 
     base, token = lab
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = chromium.new_page(viewport={"width": 1300, "height": 1000})
         outside, errors = [], []
         only_local(page, base, outside)

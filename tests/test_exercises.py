@@ -30,6 +30,7 @@ from nbgrader_utils import (
     grade_id,
     is_test_cell,
     make_course,
+    misconception_students,
     read,
     scores,
     solution_sources,
@@ -197,18 +198,7 @@ def _stub_function(cell: str) -> str:
 
 
 def _misconception_students(assignment: str) -> list[dict]:
-    """Os erros conhecidos agrupados em alunos: no máximo um por célula de teste e por célula de solução."""
-    students = []
-    for cell, name, answers in MISCONCEPTIONS[assignment]:
-        for student in students:
-            if cell not in student["cells"] and not set(answers) & set(student["answers"]):
-                break
-        else:
-            student = {"cells": {}, "answers": {}}
-            students.append(student)
-        student["cells"][cell] = name
-        student["answers"].update(answers)
-    return students
+    return misconception_students(MISCONCEPTIONS[assignment])
 
 
 def _class(assignment: str) -> dict[str, dict | None]:

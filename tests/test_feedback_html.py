@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from book_utils import CHROMIUM, CHROMIUM_ARGS
 from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 from nbgrader_utils import (
@@ -140,12 +141,11 @@ def browse(paths, allowed=("file:",)):
     ``paths`` são arquivos ou endereços; só pedidos que começam por ``allowed`` saem do navegador.
     """
     playwright = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
+    if not Path(CHROMIUM).exists():
         pytest.skip("Chromium ausente (make system)")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     found = {}
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for path in paths:
             page = browser.new_page()
             requests, dialogs = [], []
